@@ -151,14 +151,14 @@ def _check_relation(doc_id: str, by_id: dict, head: str, label: str, tail: str) 
 def _show(rec: dict, text: str) -> str:
     lines = [f"== {rec['id']}"]
     for e in rec["entities"]:
-        left = text[max(0, e["start"] - 12): e["start"]].replace("\n", " ")
-        right = text[e["end"]: e["end"] + 8].replace("\n", " ")
-        lines.append(f"  {e['id']:>4} {e['label']:<8} …{left}[{text[e['start']:e['end']]}]{right}…")
+        left = text[max(0, e["start"] - 12) : e["start"]].replace("\n", " ")
+        right = text[e["end"] : e["end"] + 8].replace("\n", " ")
+        lines.append(f"  {e['id']:>4} {e['label']:<8} …{left}[{text[e['start'] : e['end']]}]{right}…")
     for t in rec["triples"]:
         parts = []
         for role in ("company", "program", "outcome", "agency"):
             ids = t.get(role) or []
-            parts.append("/".join(text[e["start"]:e["end"]] for e in rec["entities"] if e["id"] in ids) or "-")
+            parts.append("/".join(text[e["start"] : e["end"]] for e in rec["entities"] if e["id"] in ids) or "-")
         lines.append("  triple: (" + ", ".join(parts) + ")")
     return "\n".join(lines)
 

@@ -9,9 +9,9 @@ six KLUE labels only where it must (``KONEC_TO_KLUE``) and otherwise keeps them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 STANDARD_LABELS = ("PS", "LC", "OG", "DT", "TI", "QT")
 

@@ -1,0 +1,1 @@
+"""Imports every component factory the project registers, so saved pipelines load."""

@@ -1,0 +1,85 @@
+"""The Kiwi tokenizer inside spaCy: exact coverage of the text, Kiwi's analysis, serialisation."""
+
+import pickle
+
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pipeline
+
+HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
+NOISE = st.sampled_from(list(" \t\n\r\u3000\u00a0\u200b\x07\x00\ufeffㄱㅋㅎㅏ①％＄ＡＢＣ１２３😀👍🏽·‘’“”…—@#/:[]()<>"))
+MIXED = st.one_of(HANGUL, HANGUL, HANGUL, NOISE, st.characters(codec="utf-8"))
+
+
+def _check(doc, text):
+    assert doc.text == text
+    assert all(t.text for t in doc)
+    assert sum(len(t.text_with_ws) for t in doc) == len(text)
+    for t in doc:
+        assert text[t.idx : t.idx + len(t.text)] == t.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(MIXED, max_size=120))
+def test_any_text_round_trips_with_exact_offsets(blank_nlp, text):
+    _check(blank_nlp(text), text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(MIXED, max_size=60), min_size=1, max_size=12))
+def test_batched_pipe_equals_single_calls(blank_nlp, texts):
+    piped = list(blank_nlp.pipe(texts, batch_size=5))
+    assert [d.text for d in piped] == texts
+    for doc, text in zip(piped, texts):
+        single = blank_nlp(text)
+        assert [t.text for t in doc] == [t.text for t in single]
+
+
+def test_splits_particles_and_keeps_contractions(blank_nlp):
+    doc = blank_nlp("제작사 NHC미디어는 대상을 수상했다.")
+    words = [t.text for t in doc]
+    assert words[:4] == ["제작사", "NHC", "미디어", "는"]
+    did = next(t for t in doc if t.text == "했")
+    assert did._.morphs == (("하", "XSV"), ("었", "EP"))
+    assert did.tag_ == "XSV+EP"
+    assert doc[3].tag_ == "JX" and doc[3].pos_ == "ADP"
+    assert doc[0].lemma_ == "제작사"
+
+
+def test_noisy_news_keeps_offsets(blank_nlp):
+    text = (
+        "[헤럴드경제=조문술 기자]\n\n\n  • 중소기업 ‘클러스터사업’이 답\r\n"
+        "문의: abc@herald.com https://biz.example.com/a?b=1 ㅋㅋ ＡＢＣ１２３ 😀\x07\x00 끝\u3000\t"
+    )
+    doc = blank_nlp(text)
+    _check(doc, text)
+    assert any(t.text == "abc@herald.com" for t in doc)
+
+
+def test_sentences_come_from_kiwi(blank_nlp):
+    doc = blank_nlp("매출이 늘었다. 수출도 증가했다.\n\n고용은 줄었다")
+    assert [s.text.strip() for s in doc.sents] == ["매출이 늘었다.", "수출도 증가했다.", "고용은 줄었다"]
+
+
+def test_user_words_survive_to_disk_and_pickle(tmp_path):
+    nlp = pipeline.blank()
+    nlp.tokenizer.add_user_word("어리이야기", "NNP", 10.0)
+    assert [t.text for t in nlp("어리이야기의 성과")][0] == "어리이야기"
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert isinstance(loaded, pipeline.KiwiKorean)
+    assert [t.text for t in loaded("어리이야기의 성과")][0] == "어리이야기"
+    unpickled = pickle.loads(pickle.dumps(loaded))
+    assert [t.text for t in unpickled("어리이야기의 성과")][0] == "어리이야기"
+
+
+def test_seed_article_sentences_and_tokens(blank_nlp, seed_text):
+    doc = blank_nlp(seed_text)
+    _check(doc, seed_text)
+    sents = [s.text.strip() for s in doc.sents if s.text.strip()]
+    assert 30 <= len(sents) <= 80
+    assert any(s.startswith("제작사 NHC미디어는 어리이야기로") for s in sents)
+    tokens = {t.text for t in doc}
+    assert {"NHC", "한국산업단지공단", "클러스터"} & tokens
