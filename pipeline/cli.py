@@ -12,6 +12,7 @@ import os
 import sys
 
 from . import readers
+from .corpora import cli as corpus_cli
 
 
 def _add_annotate(sub) -> None:
@@ -86,14 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
-    for module in ("corpora.cli", "training.cli"):
-        try:
-            mod = __import__(f"pipeline.{module}", fromlist=["add_commands"])
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("pipeline"):
-                continue
-            raise
-        mod.add_commands(sub)
+    corpus_cli.add_commands(sub)
     return parser
 
 

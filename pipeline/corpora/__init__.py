@@ -1,0 +1,92 @@
+"""Corpora: the econ fact corpus and KLUE's standard layer, as ``datasets`` and DocBins.
+
+>>> from pipeline import corpora
+>>> econ_dev = corpora.load("econ", "dev")      # a datasets.Dataset of SCHEMA.md records
+>>> klue_dev = corpora.load("klue", "dev")      # the project's held-out KLUE split
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .sources import resolve_data_dir
+
+REPO = Path(__file__).resolve().parents[2]
+KLUE_SPLIT = REPO / "corpora" / "klue" / "split.json"
+NAMES = ("econ", "klue")
+
+
+def features():
+    """Typed ``datasets`` features of a SCHEMA.md record (plus ``meta`` as JSON text)."""
+    from datasets import Features, List, Value
+
+    span = {"text": Value("string"), "start": Value("int32"), "end": Value("int32")}
+    slot = {**span, "entity": Value("string"), "aliases": List({**span, "entity": Value("string")})}
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "sentences": List({"start": Value("int32"), "end": Value("int32")}),
+            "entities": List({"id": Value("string"), "label": Value("string"), **span}),
+            "relations": List({"head": Value("string"), "tail": Value("string"), "label": Value("string")}),
+            "triples": List({"company": slot, "program": slot, "outcome": slot, "agency": slot}),
+            "meta": Value("string"),
+        }
+    )
+
+
+def records(name: str, split: str, data_dir=None) -> list[dict]:
+    """The plain records of a corpus split (the econ corpus is built on first use)."""
+    if name == "econ":
+        from .econ import BUILT_DIR, build
+
+        path = BUILT_DIR / f"{split}.jsonl"
+        if not path.exists():
+            build(data_dir)
+        if not path.exists():
+            raise ValueError(f"econ has no split {split!r} (train, dev, test)")
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if name == "klue":
+        from .klue import to_records
+        from .sources import KLUE_NER_DEV
+
+        ids = json.loads(KLUE_SPLIT.read_text(encoding="utf-8"))
+        if split not in ("train", "dev"):
+            raise ValueError(f"klue has splits train and dev, not {split!r}")
+        keep = set(ids[split])
+        return [r for r in to_records(resolve_data_dir(data_dir) / KLUE_NER_DEV) if r["id"] in keep]
+    raise ValueError(f"unknown corpus {name!r}; known: {', '.join(NAMES)}")
+
+
+def load(name: str, split: str, data_dir=None):
+    """A ``datasets.Dataset`` of one corpus split, with typed features."""
+    from datasets import Dataset
+
+    rows = []
+    for r in records(name, split, data_dir):
+        triples = [{role: _full_slot(t.get(role)) for role in ("company", "program", "outcome", "agency")} for t in r["triples"]]
+        rows.append(
+            {
+                "id": r["id"],
+                "text": r["text"],
+                "sentences": r["sentences"],
+                "entities": [{k: e[k] for k in ("id", "label", "text", "start", "end")} for e in r["entities"]],
+                "relations": [{k: x[k] for k in ("head", "tail", "label")} for x in r["relations"]],
+                "triples": triples,
+                "meta": json.dumps(r.get("meta", {}), ensure_ascii=False),
+            }
+        )
+    return Dataset.from_list(rows, features=features())
+
+
+def _full_slot(slot: dict | None) -> dict | None:
+    if slot is None:
+        return None
+    return {
+        "text": slot["text"],
+        "start": slot["start"],
+        "end": slot["end"],
+        "entity": slot.get("entity"),
+        "aliases": slot.get("aliases", []),
+    }

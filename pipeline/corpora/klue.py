@@ -72,3 +72,31 @@ def read_bio_tsv(path: str | os.PathLike) -> Iterator[BioSentence]:
     done = flush()
     if done:
         yield done
+
+
+def to_records(path: str | os.PathLike, *, labels: tuple[str, ...] | None = STANDARD_LABELS) -> Iterator[dict]:
+    """SCHEMA.md-shaped records of a BIO file; entity labels kept as they are
+    (KLUE: PS, LC, OG, DT, TI, QT; konec: its 150 classes), filtered by ``labels``."""
+    for sent in read_bio_tsv(path):
+        ents = [
+            {"id": f"e{i}", "label": label, "start": s, "end": e, "text": sent.text[s:e]}
+            for i, (s, e, label) in enumerate(x for x in sent.spans if labels is None or x[2] in labels)
+        ]
+        yield {
+            "id": sent.id,
+            "text": sent.text,
+            "sentences": [{"start": 0, "end": len(sent.text)}],
+            "entities": ents,
+            "relations": [],
+            "triples": [],
+            "meta": {"source": "klue", "licence": "CC BY-SA 4.0 (KLUE; konec fixes)", "synthetic": False},
+        }
+
+
+def make_split(ids: list[str], dev_fraction: float = 0.25) -> dict[str, list[str]]:
+    """A fixed split by a hash of the id (stable across Python versions and orders)."""
+    import hashlib
+
+    dev = sorted(i for i in ids if int(hashlib.sha1(i.encode()).hexdigest(), 16) % 1000 < dev_fraction * 1000)
+    dev_set = set(dev)
+    return {"train": sorted(i for i in ids if i not in dev_set), "dev": dev}
