@@ -13,6 +13,7 @@ import sys
 
 from . import readers
 from .corpora import cli as corpus_cli
+from .training import cli as training_cli
 
 
 def _add_annotate(sub) -> None:
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
     corpus_cli.add_commands(sub)
+    training_cli.add_commands(sub)
     return parser
 
 

@@ -1,1 +1,8 @@
 """Imports every component factory the project registers, so saved pipelines load."""
+
+from . import (
+    entities,  # noqa: F401
+    gazetteer,  # noqa: F401
+    relations,  # noqa: F401
+    triples,  # noqa: F401
+)

@@ -1,0 +1,89 @@
+"""``python -m pipeline train`` and ``python -m pipeline evaluate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def add_commands(sub) -> None:
+    t = sub.add_parser(
+        "train",
+        help="train a pipeline (recognisers, relation extractor) from the corpora",
+        description="Train the econ and standard recognisers and the relation extractor, and save the assembled pipeline.",
+    )
+    t.add_argument("-o", "--output", type=Path, required=True, help="pipeline directory to write")
+    t.add_argument(
+        "--backend",
+        choices=("spacy", "transformers"),
+        default="spacy",
+        help="spacy: CPU components (default); transformers: fine-tune an encoder",
+    )
+    t.add_argument(
+        "--base-model",
+        default="klue/roberta-base",
+        help="transformers backend: a Hugging Face name or local path (default: klue/roberta-base)",
+    )
+    t.add_argument("--layers", default="econ,standard,relations", help="what to train (default: econ,standard,relations)")
+    t.add_argument("--econ-steps", type=int, default=6000)
+    t.add_argument("--standard-steps", type=int, default=6000)
+    t.add_argument("--epochs", type=int, default=3, help="transformers backend: epochs")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser(
+        "evaluate",
+        help="score a pipeline on a corpus split or a JSONL file",
+        description="Entity P/R/F1 per label (standard layer exact; econ layer exact and relaxed), relations and triples.",
+    )
+    e.add_argument("model", help="pipeline directory or name ('default' for the shipped model)")
+    e.add_argument("data", help="econ:dev, econ:test, klue:dev, or a JSONL file of SCHEMA.md records")
+    e.add_argument("--data-dir", default=None)
+    e.add_argument("--json", action="store_true", help="print the scores as JSON")
+    e.set_defaults(func=cmd_evaluate)
+
+
+def cmd_train(args) -> int:
+    layers = tuple(x.strip() for x in args.layers.split(",") if x.strip())
+    if args.backend == "transformers":
+        from .. import corpora
+        from ..transformers_backend import train_token_classifier
+
+        layer = layers[0] if layers[0] in ("econ", "standard") else "econ"
+        corpus = "econ" if layer == "econ" else "klue"
+        train_token_classifier(
+            corpora.records(corpus, "train", args.data_dir),
+            layer=layer,
+            base_model=args.base_model,
+            output_dir=args.output,
+            epochs=args.epochs,
+            seed=args.seed,
+        )
+        print(f"saved {args.output}")
+        return 0
+    from .train import train_pipeline
+
+    report = train_pipeline(
+        args.output, data_dir=args.data_dir, seed=args.seed, econ_steps=args.econ_steps, standard_steps=args.standard_steps, layers=layers
+    )
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"saved {args.output}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    import pipeline
+
+    from ..evaluate import evaluate, format_report, read_data
+
+    try:
+        nlp = pipeline.load(None if args.model == "default" else args.model)
+        records = read_data(args.data, args.data_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = evaluate(nlp, records)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else format_report(result))
+    return 0
