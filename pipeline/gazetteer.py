@@ -64,7 +64,7 @@ class Gazetteer:
     def add(self, entries: Iterable[tuple[str, str]]) -> None:
         entries = list(entries)
         by_class: dict[str, list[Doc]] = {}
-        for (form, cls), doc in zip(entries, self.nlp.tokenizer.pipe(form for form, _ in entries)):
+        for (_, cls), doc in zip(entries, self.nlp.tokenizer.pipe(form for form, _ in entries)):
             by_class.setdefault(cls, []).append(doc)
         for cls, docs in by_class.items():
             self.matcher.add(cls, docs)

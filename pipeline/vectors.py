@@ -47,6 +47,7 @@ def cong_vectors(
                 vectors[row, col] = kiwi.morpheme_similarity(mid, anchor)
             except (ValueError, RuntimeError):
                 break
+    vectors = numpy.nan_to_num(vectors, nan=0.0)  # morphemes without an embedding
     vectors -= vectors.mean(axis=0, keepdims=True)  # all morphemes are somewhat alike: keep the differences
     return forms, vectors
 

@@ -1,0 +1,84 @@
+"""The econ corpus: builds from stand-off + texts, validates, loads with datasets, round-trips Label Studio."""
+
+import json
+
+import pytest
+
+from pipeline import corpora
+from pipeline.corpora import econ, labelstudio
+from pipeline.corpora.cli import validate_files
+from pipeline.document import Document, validate
+
+
+@pytest.fixture(scope="module")
+def built(data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("econ")
+    counts = econ.build(data_dir, out)
+    return out, counts
+
+
+def _docs(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_build_gives_splits_of_the_promised_size(built):
+    out, counts = built
+    assert counts["dev"] >= 30 and counts["test"] >= 30
+    docs = {s: _docs(out / f"{s}.jsonl") for s in econ.SPLITS}
+    for split in ("dev", "test"):
+        assert all(not d["meta"]["synthetic"] for d in docs[split]), "dev and test hold real news only"
+    triples = [t for s in docs.values() for d in s for t in d["triples"]]
+    real = [t for s in docs.values() for d in s if not d["meta"]["synthetic"] for t in d["triples"]]
+    assert len(triples) >= 1000
+    assert len(real) >= 280
+    ids = [d["id"] for s in docs.values() for d in s]
+    assert len(ids) == len(set(ids))
+
+
+def test_built_documents_are_valid_schema_records(built):
+    out, _ = built
+    for split in econ.SPLITS:
+        for doc in _docs(out / f"{split}.jsonl"):
+            assert validate(Document.from_dict(doc)) == [], doc["id"]
+            assert econ.relation_problems(doc) == [], doc["id"]
+            for e in doc["entities"]:
+                assert doc["text"][e["start"] : e["end"]] == e["text"]
+
+
+def test_stories_do_not_cross_splits():
+    spec = json.loads((econ.ECON_DIR / "splits.json").read_text(encoding="utf-8"))
+    assert not set(spec["dev"]) & set(spec["test"])
+    split_of = econ.load_splits()
+    for group, ids in spec["groups"].items():
+        assert len({split_of.get(i, "train") for i in ids}) == 1, group
+
+
+def test_validator_names_file_line_and_problem(tmp_path, data_dir):
+    good = next(econ.iter_standoff()).data
+    broken = dict(good, entities=[dict(good["entities"][0], end=good["entities"][0]["end"] + 10_000)] + good["entities"][1:])
+    changed = dict(good, sha256="0" * 64)
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (good, broken, changed)) + "\n{oops\n", encoding="utf-8")
+    errors = validate_files([path], data_dir)
+    assert any(f"{path}:2" in e and "duplicate id" in e for e in errors)
+    assert any(f"{path}:3" in e and "sha256" in e for e in errors)
+    assert any(f"{path}:4" in e and "not JSON" in e for e in errors)
+
+
+def test_datasets_loader_has_typed_features(data_dir):
+    ds = corpora.load("econ", "dev", data_dir)
+    assert ds.features["entities"].feature["start"].dtype == "int32"
+    row = ds[0]
+    for e in row["entities"]:
+        assert row["text"][e["start"] : e["end"]] == e["text"]
+    klue = corpora.load("klue", "dev", data_dir)
+    assert 900 <= len(klue) <= 1000
+    assert {e["label"] for r in klue for e in r["entities"]} <= {"PS", "LC", "OG", "DT", "TI", "QT"}
+
+
+def test_label_studio_round_trip_is_loss_free(built):
+    out, _ = built
+    docs = _docs(out / "dev.jsonl") + _docs(out / "train.jsonl")[:50]
+    tasks = json.loads(json.dumps(labelstudio.export(docs)))
+    back = list(labelstudio.import_tasks(tasks))
+    assert back == [{k: d[k] for k in ("id", "text", "sentences", "entities", "relations", "triples", "meta")} for d in docs]
