@@ -77,9 +77,14 @@ def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None
 def __getattr__(name: str):
     # heavier entry points load on first use: `pipeline.display`, `pipeline.annotate_dataset`
     if name in ("display", "render_html"):
-        from . import display
+        # importlib, not `from . import display`: that form asks hasattr(pipeline, "display"),
+        # which lands here again. The function then shadows the submodule of the same name
+        # (the submodule is callable too, for code that imported `pipeline.display` first).
+        import importlib
 
-        return getattr(display, name)
+        module = importlib.import_module(f"{__name__}.display")
+        globals().update(display=module.display, render_html=module.render_html)
+        return globals()[name]
     if name == "annotate_dataset":
         from .batch import annotate_dataset
 

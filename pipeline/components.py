@@ -6,3 +6,4 @@ from . import (
     relations,  # noqa: F401
     triples,  # noqa: F401
 )
+from . import transformers_backend  # noqa: F401

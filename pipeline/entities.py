@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.pipeline import EntityRecognizer
 from spacy.pipeline.ner import DEFAULT_NER_MODEL
 from spacy.scorer import Scorer
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example
 from spacy.util import registry
 from thinc.api import Model
@@ -48,12 +48,50 @@ class EconEntityRecognizer(EntityRecognizer):
         beams = states_or_beams if self.cfg.get("beam_width", 1) > 1 else None
         scored = self.scored_ents(beams) if beams is not None else [None] * len(docs)
         for doc, scores in zip(docs, scored):
-            ents = list(doc.ents)
+            ents = [trimmed for e in doc.ents if (trimmed := trim_span(e)) is not None]
             group = SpanGroup(doc, name=self.spans_key, spans=ents)
             if scores is not None:
-                group.attrs["scores"] = [round(min(1.0, scores.get((e.start, e.end, e.label_), 0.0)), 4) for e in ents]
+                group.attrs["scores"] = [round(min(1.0, _score_of(e, doc.ents, scores)), 4) for e in ents]
             doc.spans[self.spans_key] = group
             doc.ents = []
+
+
+_EDGE_TAGS = ("SS", "SP", "SF", "SO", "SW")
+
+
+def _strippable(token, *, trailing: bool) -> bool:
+    """Particles never end a span (SCHEMA.md), quotes and brackets never enclose one."""
+    last_tag = token.tag_.split("+")[-1]
+    if token.is_space:
+        return True
+    if trailing and last_tag.startswith("J"):
+        return True
+    return last_tag.startswith(_EDGE_TAGS) and token.text not in ("%", "㈜", "%p")
+
+
+def trim_span(span: Span) -> Span | None:
+    """The span without trailing particles and enclosing punctuation; None if nothing is left.
+
+    A rule where rules beat learning: the recogniser occasionally swallows the
+    particle of ``중진공의``; SCHEMA.md says a span never holds it.
+    """
+    start, end = span.start, span.end
+    while end > start and _strippable(span.doc[end - 1], trailing=True):
+        end -= 1
+    while start < end and _strippable(span.doc[start], trailing=False):
+        start += 1
+    if start == end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(span.doc, start, end, label=span.label_)
+
+
+def _score_of(span: Span, ents, scores: dict) -> float:
+    for e in ents:
+        if e.start <= span.start and span.end <= e.end and e.label_ == span.label_:
+            return scores.get((e.start, e.end, e.label_), 0.0)
+    return 0.0
 
 
 def score_econ_spans(examples: Iterable[Example], spans_key: str = ECON_SPANS_KEY, **kwargs) -> dict:

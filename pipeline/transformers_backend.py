@@ -124,12 +124,12 @@ def _no_progress_bars():
     """transformers 5 draws a progress bar per save; keep the CLI's output clean."""
     from transformers.utils import logging as hf_logging
 
-    was_disabled = hf_logging.is_progress_bar_enabled() is False
+    enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
         yield
     finally:
-        if not was_disabled:
+        if enabled:
             hf_logging.enable_progress_bar()
 
 
@@ -139,8 +139,8 @@ def save_model(model, tokenizer, path: str | Path) -> None:
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    # transformers 4 needs the flag; 5 writes safetensors only and no longer takes it
     kwargs = {"safe_serialization": True} if "safe_serialization" in inspect.signature(model.save_pretrained).parameters else {}
-    # transformers >= 5 writes safetensors only and no longer takes the flag
     with _no_progress_bars():
         model.save_pretrained(str(path), **kwargs)
     tokenizer.save_pretrained(str(path))
@@ -171,6 +171,8 @@ class _HFPipe(Pipe):
     """
 
     auto_class = "AutoModel"
+    #: settings fixed by the trained model, restored from cfg.json on load
+    model_keys: tuple[str, ...] = ()
 
     def __init__(self, vocab, name: str, cfg: dict) -> None:
         self.vocab = vocab
@@ -195,7 +197,7 @@ class _HFPipe(Pipe):
             raise ValueError(f"component {self.name!r} has no model: train it (train_*_classifier) or load a saved pipeline")
 
     def _forward_probs(self, enc) -> Any:
-        """Softmax over the classes for a tokenised batch (torch.no_grad, on device)."""
+        """Softmax over the classes for a tokenised batch (inference mode, on the device), as numpy."""
         torch = _torch()
         inputs = {k: v.to(self._device) for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         with torch.inference_mode():
@@ -219,11 +221,16 @@ class _HFPipe(Pipe):
 
         path = Path(path)
         if (path / CFG_FILE).exists():
-            self.cfg.update(srsly.read_json(path / CFG_FILE))  # device stays as configured
+            # what describes the saved model comes from it; run-time settings (max_length,
+            # batch_size, threshold, device, …) stay as configured, so config overrides at
+            # load time (spacy.load(path, config={...})) take effect
+            saved = srsly.read_json(path / CFG_FILE)
+            self.cfg.update({k: saved[k] for k in self.model_keys if k in saved})
         model_dir = path / MODEL_DIR
         if model_dir.is_dir():
             auto = getattr(transformers, self.auto_class)
-            model = auto.from_pretrained(str(model_dir), local_files_only=True, use_safetensors=True)
+            with _no_progress_bars():
+                model = auto.from_pretrained(str(model_dir), local_files_only=True, use_safetensors=True)
             self.set_model(model, load_tokenizer(model_dir, local_files_only=True))
         return self
 
@@ -383,6 +390,7 @@ class TransformersNER(_HFPipe):
     """
 
     auto_class = "AutoModelForTokenClassification"
+    model_keys = ("layer", "labels")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -845,7 +853,7 @@ def train_relation_classifier(
         import spacy
 
         nlp = spacy.load(base_pipeline)
-    docs = to_docs(blank(), records, layer="econ")
+    docs = to_docs(nlp, records, layer="econ")  # the pipeline's own Kiwi: same tokens as at prediction time
     examples = relation_examples(docs, max_sentences)
     tokenizer = load_tokenizer(base_model)
     _add_markers(tokenizer)
@@ -882,7 +890,9 @@ def train_relation_classifier(
 # -- an offline stand-in encoder -----------------------------------------------------------
 
 
-def make_tiny_bert(path: str | Path, texts: Iterable[str], *, vocab_size: int = 3000, seed: int = 0, max_position_embeddings: int = 512) -> Path:
+def make_tiny_bert(
+    path: str | Path, texts: Iterable[str], *, vocab_size: int = 3000, seed: int = 0, max_position_embeddings: int = 512
+) -> Path:
     """Write a tiny, randomly initialised BERT and its WordPiece tokenizer to ``path``.
 
     For tests and offline demos of the training functions, where no pre-trained

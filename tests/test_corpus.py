@@ -30,7 +30,7 @@ def test_build_gives_splits_of_the_promised_size(built):
     triples = [t for s in docs.values() for d in s for t in d["triples"]]
     real = [t for s in docs.values() for d in s if not d["meta"]["synthetic"] for t in d["triples"]]
     assert len(triples) >= 1000
-    assert len(real) >= 280
+    assert len(real) >= 290
     ids = [d["id"] for s in docs.values() for d in s]
     assert len(ids) == len(set(ids))
 

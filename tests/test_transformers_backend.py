@@ -19,6 +19,7 @@ from pipeline import transformers_backend as tb  # noqa: E402
 from pipeline.corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES  # noqa: E402
 from pipeline.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
 from pipeline.relations import candidate_pairs  # noqa: E402
+from pipeline.transformers_backend import MODEL_DIR  # noqa: E402
 
 ODD_TEXT = "  ㈜백억전자는\n\n중진공의  사업전환 컨설팅을 통해 매출 163.3% 증가\u200b했다.\t😀 NHC미디어는 클러스터사업에 참여해 한국콘텐츠진흥원장상을 받았다.  "
 
@@ -30,7 +31,13 @@ def test_decode_bio_repairs_invalid_tags_and_bridges_untokenised_words():
     tags = ["B-COMPANY", "I-COMPANY", "O", "I-PROGRAM", "I-PROGRAM", "B-OUTCOME", None, "I-OUTCOME", None, "I-AGENCY", "B-AGENCY"]
     probs = [0.9, 0.7, 0.99, 0.6, 0.8, 0.5, None, 0.7, None, 0.4, 0.3]
     spans = tb.decode_bio(tags, probs)
-    assert [(s, e, label) for s, e, label, _ in spans] == [(0, 2, "COMPANY"), (3, 5, "PROGRAM"), (5, 8, "OUTCOME"), (9, 10, "AGENCY"), (10, 11, "AGENCY")]
+    assert [(s, e, label) for s, e, label, _ in spans] == [
+        (0, 2, "COMPANY"),
+        (3, 5, "PROGRAM"),
+        (5, 8, "OUTCOME"),
+        (9, 10, "AGENCY"),
+        (10, 11, "AGENCY"),
+    ]
     assert spans[0][3] == pytest.approx(0.8)
     assert spans[2][3] == pytest.approx(0.6)  # the untagged word adds no probability
     assert tb.decode_bio([], []) == []
@@ -58,9 +65,18 @@ def records(data_dir):
     return corpora.records("econ", "train", data_dir)[:20]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """A 32-wide model gains nothing from intra-op threads; on a busy 2-core runner they
+    spin against each other and make every step ~10x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def tiny_bert(records, tmp_path_factory):
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     return tb.make_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert", [r["text"] for r in records])
 
 
@@ -82,9 +98,30 @@ def rel_dir(records, tiny_bert, ner_dir, tmp_path_factory):
     return nlp, out
 
 
+def _unsafe(path):
+    """Files that could hold pickles: any *.pkl/*.pt anywhere, any *.bin among the model files
+    (spaCy's own vocab/lookups.bin is msgpack)."""
+    files = [p for p in path.rglob("*") if p.is_file()]
+    return [p for p in files if p.suffix in (".pkl", ".pickle", ".pt", ".pth") or (p.suffix == ".bin" and p.parent.name == MODEL_DIR)]
+
+
 def _econ(doc):
     group = doc.spans[ECON_SPANS_KEY]
     return [(s.start_char, s.end_char, s.label_, score) for s, score in zip(group, group.attrs["scores"])]
+
+
+def test_crop_keeps_the_marked_pair_inside_the_window(tiny_bert, records):
+    tok = tb.load_tokenizer(tiny_bert, local_files_only=True)
+    tb._add_markers(tok)
+    words = records[0]["text"].split()
+    text = " ".join(words[:40] + ["[E1]" + words[40] + "[/E1]", words[41], "[E2]" + words[42] + "[/E2]"] + words[43:80])
+    (cropped,) = tb._crop(tok, [text], 32)
+    assert len(tok(cropped)["input_ids"]) <= 32
+    assert all(m in cropped for m in tb.MARKERS)
+    far = " ".join(["[E1]" + words[0] + "[/E1]"] + words[1:60] + ["[E2]" + words[60] + "[/E2]"])
+    (cropped,) = tb._crop(tok, [far], 32)
+    assert len(tok(cropped)["input_ids"]) <= 32
+    assert cropped.startswith("[E1]") and cropped.endswith("[/E2]") and " … " in cropped
 
 
 # -- the recogniser ------------------------------------------------------------------------------
@@ -124,9 +161,10 @@ def test_econ_spans_have_exact_offsets_and_known_labels(ner_dir, records):
 
 def test_saved_pipeline_is_safetensors_only(ner_dir):
     _, path = ner_dir
-    files = [p for p in path.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".safetensors" for p in files)
-    assert not [p for p in files if p.suffix in (".bin", ".pkl", ".pickle", ".pt", ".pth")]
+    assert _unsafe(path) == []
+    model_files = {p.name for p in (path / "transformers_ner" / MODEL_DIR).iterdir()}
+    assert "model.safetensors" in model_files and "tokenizer.json" in model_files
+    assert {p.rsplit(".", 1)[-1] for p in model_files} <= {"safetensors", "json", "txt"}
     assert (path / "transformers_ner" / "cfg.json").exists()
 
 
@@ -144,11 +182,11 @@ def test_loaded_pipeline_predicts_identically(ner_dir, records):
 
 
 def test_long_sentences_are_chunked_not_truncated(ner_dir, records):
-    _, path = ner_dir
+    nlp, path = ner_dir
     short = pipeline.load(path, config={"components": {"transformers_ner": {"max_length": 12}}})
     assert short.get_pipe("transformers_ner").cfg["max_length"] == 12
     text = records[0]["text"]
-    doc = short(text)
+    doc = short.get_pipe("transformers_ner")(nlp.make_doc(text))  # nlp's Kiwi is loaded already
     for span in doc.spans[ECON_SPANS_KEY]:
         assert text[span.start_char : span.end_char] == span.text
     # the last sentence is far beyond 12 subwords from the start, and still labelled
@@ -160,10 +198,12 @@ def test_standard_layer_writes_doc_ents(data_dir, tiny_bert, tmp_path):
     from pipeline import corpora
 
     klue = corpora.records("klue", "train", data_dir)[:16]
-    nlp = tb.train_token_classifier(klue, layer="standard", base_model=tiny_bert, output_dir=tmp_path / "std", epochs=1, lr=3e-3, max_length=64)
+    nlp = tb.train_token_classifier(
+        klue, layer="standard", base_model=tiny_bert, output_dir=tmp_path / "std", epochs=1, lr=3e-3, max_length=64
+    )
     loaded = pipeline.load(tmp_path / "std")
     for text in [r["text"] for r in klue[:4]]:
-        doc = loaded(text)
+        doc = loaded.get_pipe("transformers_ner")(nlp.make_doc(text))
         assert ECON_SPANS_KEY not in doc.spans
         assert doc.has_annotation("ENT_IOB")
         for ent in doc.ents:
@@ -186,21 +226,20 @@ def _check_relations(doc, threshold):
     assert doc._.relations == [(i, j, label, s) for (i, j, label), s in doc._.relation_scores.items() if s >= threshold]
 
 
-def test_relations_on_gold_entities_are_well_formed_and_reload_identically(rel_dir, records):
+def test_relations_on_gold_entities_are_well_formed_and_reload_identically(rel_dir, records, blank_nlp):
     from pipeline.training.data import to_docs
 
     nlp, path = rel_dir
     loaded = pipeline.load(path)
     assert loaded.pipe_names == ["transformers_ner", "transformers_relations"]
-    files = [p for p in path.rglob("*") if p.is_file()]
-    assert len([p for p in files if p.suffix == ".safetensors"]) == 2
-    assert not [p for p in files if p.suffix in (".bin", ".pkl", ".pickle", ".pt", ".pth")]
+    assert len(list(path.rglob("*.safetensors"))) == 2
+    assert _unsafe(path) == []
     rel, rel_loaded = nlp.get_pipe("transformers_relations"), loaded.get_pipe("transformers_relations")
-    docs = to_docs(pipeline.blank(), records[12:16], layer="econ")
+    docs = to_docs(blank_nlp, records[12:16], layer="econ")  # held out from the relation training
     assert sum(len(doc.spans[ECON_SPANS_KEY]) for doc in docs) > 0
     n_candidates = 0
     for doc in docs:
-        twin = to_docs(pipeline.blank(), [r for r in records if r["id"] == doc.user_data["id"]], layer="econ")[0]
+        twin = doc.copy()
         rel(doc)
         rel_loaded(twin)
         _check_relations(doc, rel.cfg["threshold"])

@@ -89,7 +89,7 @@ def assemble(
 
     nlp = blank()
     if econ_model is not None:
-        nlp.add_pipe("econ_ner", source=spacy.load(econ_model), name="econ_ner")
+        nlp.add_pipe("ner", source=spacy.load(econ_model), name="econ_ner")
     if standard_model is not None:
         nlp.add_pipe("ner", source=spacy.load(standard_model), name="ner")
     if relation_records is not None:
