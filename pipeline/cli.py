@@ -17,63 +17,133 @@ from .training import cli as training_cli
 
 
 def _add_annotate(sub) -> None:
+    from . import batch
+
     p = sub.add_parser(
         "annotate",
         help="annotate documents with entities, relations and triples",
         description=(
             "Annotate Korean economic news. INPUT: .txt (one document a file), .jsonl/.jsonl.gz "
-            "(one JSON object a line), .csv, .parquet, a directory of these, or - for stdin "
-            "(JSONL, or one text a line). Writes SCHEMA.md's JSON, one document a line; "
-            "records that cannot be read go to OUTPUT.errors.jsonl."
+            "(one JSON object a line), .json (the same, or an array of objects), .csv, .parquet, a "
+            "directory of these, or - for stdin (JSONL, or one text a line). Writes SCHEMA.md's JSON, "
+            "one document a line, in input order; records that cannot be annotated go to "
+            "OUTPUT.errors.jsonl (source, line, id, reason) and the run goes on."
         ),
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-o", "--output", required=True, help="output file (JSONL), directory (parquet), or - for stdout")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output file (JSONL), directory (parquet, or --engine dask), or - for stdout",
+    )
     p.add_argument(
         "-m", "--model", default=None, help="pipeline directory or name (default: the shipped model); 'blank' for tokenisation only"
     )
     p.add_argument("--text-field", default="text", help="field/column that holds the text (default: text)")
     p.add_argument("--id-field", default="id", help="field/column that holds the id (default: id; else FILE:LINE)")
-    p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="output format (default: jsonl)")
+    p.add_argument(
+        "--format",
+        choices=("jsonl", "parquet"),
+        default=None,
+        help="output format (default: parquet when OUTPUT ends in .parquet, else jsonl)",
+    )
     p.add_argument("--n-process", type=int, default=1, help="worker processes (default: 1; 0 = one per core)")
-    p.add_argument("--batch-size", type=int, default=32, help="documents per batch (default: 32)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=batch.DEFAULT_BATCH_SIZE,
+        help=f"documents per batch (default: {batch.DEFAULT_BATCH_SIZE}; at most {batch.BATCH_CHARS:,} characters)",
+    )
+    p.add_argument("--max-chars", type=int, default=readers.MAX_CHARS, help="longest document accepted (default: %(default)s)")
+    p.add_argument("--part-rows", type=int, default=10_000, help="rows per Parquet part file (default: %(default)s)")
     p.add_argument("--resume", action="store_true", help="continue a run that was interrupted, appending to OUTPUT")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if any record failed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    d = p.add_argument_group("distributed (dask)")
+    d.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes, or a Dask cluster (OUTPUT is then a directory of shards and manifest.json)",
+    )
+    d.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of --n-process workers)",
+    )
+    d.add_argument("--shard-size", type=int, default=10_000, help="records per shard (default: %(default)s)")
     p.set_defaults(func=cmd_annotate)
 
 
-def cmd_annotate(args) -> int:
-    import pipeline
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
+
+def cmd_annotate(args) -> int:
     from . import batch
 
+    fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:
         inputs = readers.expand(args.inputs)
     except readers.InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.resume and args.output == "-":
-        print("error: --resume needs an output file, not stdout", file=sys.stderr)
-        return 2
-    try:
-        nlp = pipeline.blank() if args.model == "blank" else pipeline.load(args.model)
-    except (FileNotFoundError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    if args.output == "-" and (args.resume or fmt == "parquet" or args.engine == "dask"):
+        return _fail("--resume, --format parquet and --engine dask need an output path, not stdout")
+    if args.scheduler and args.engine != "dask":
+        return _fail("--scheduler needs --engine dask")
+    if args.engine == "dask" and "-" in inputs:
+        return _fail("--engine dask reads files, not stdin")
     n_process = args.n_process or os.cpu_count() or 1
-    summary = batch.run(
-        nlp,
-        inputs,
-        args.output,
-        fmt=args.format,
-        text_field=args.text_field,
-        id_field=args.id_field,
-        n_process=n_process,
-        batch_size=args.batch_size,
-        resume=args.resume,
-        progress=not args.quiet,
-    )
+    try:
+        if args.engine == "local" and n_process == 1:
+            model = batch.load_model(args.model)
+        else:  # workers load it; here only check that it is there
+            model = batch.resolve_model(args.model)
+    except (FileNotFoundError, OSError) as exc:
+        return _fail(str(exc))
+    try:
+        if args.engine == "dask":
+            from . import distributed
+
+            manifest = distributed.annotate(
+                inputs,
+                args.output,
+                scheduler=args.scheduler,
+                n_workers=n_process,
+                model=model,
+                fmt=fmt,
+                text_field=args.text_field,
+                id_field=args.id_field,
+                batch_size=args.batch_size,
+                shard_size=args.shard_size,
+                max_chars=args.max_chars,
+                resume=args.resume,
+                progress=not args.quiet,
+            )
+            summary = distributed.summary_of(manifest)
+        else:
+            summary = batch.run(
+                model,
+                inputs,
+                args.output,
+                fmt=fmt,
+                text_field=args.text_field,
+                id_field=args.id_field,
+                n_process=n_process,
+                batch_size=args.batch_size,
+                resume=args.resume,
+                progress=not args.quiet,
+                max_chars=args.max_chars,
+                part_rows=args.part_rows,
+            )
+    except batch.ResumeError as exc:
+        return _fail(f"cannot resume: {exc}")
+    except KeyboardInterrupt:
+        print("interrupted: rerun with --resume to continue", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
         for example in summary.error_examples[:3]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from .corpora.klue import STANDARD_LABELS
 from .corpora.schema_rules import ENTITY_LABELS, RELATION_LABELS
-from .document import Document, from_spacy
+from .document import Document, Triple, from_spacy
 
 __all__ = ["ENTITY_COLORS", "RELATION_COLORS", "display", "render_html", "to_document"]
 
@@ -84,7 +84,7 @@ _CSS = """
 .kf-display .kf-legend {{ display: flex; flex-wrap: wrap; gap: 4px 10px; font-size: 12px; align-items: center; }}
 .kf-display .kf-key {{ border-radius: 0.3em; padding: 1px 6px; font-weight: 600; }}
 .kf-display .kf-rkey {{ display: inline-flex; align-items: center; gap: 4px; color: #333; }}
-.kf-display .kf-rkey i {{ display: inline-block; width: 18px; height: 0; border-top: 2px solid; }}
+.kf-display .kf-rkey .kf-line {{ display: inline-block; width: 18px; height: 0; border-top: 2px solid; }}
 .kf-display .kf-scroll {{ overflow-y: auto; overflow-x: hidden; border: 1px solid #d9d9de; border-radius: 6px;
   padding: 6px 14px 6px 8px; background: #fff; }}
 .kf-display .kf-par {{ display: grid; grid-template-columns: 2.6em minmax(0, 1fr); column-gap: 6px; margin: 2px 0 6px 0; }}
@@ -129,7 +129,10 @@ def to_document(obj: Any) -> Document:
         Doc = None
     if Doc is not None and isinstance(obj, Doc):
         doc_id = obj.user_data.get("id") or obj.user_data.get("title") or "doc"
-        return from_spacy(obj, str(doc_id))
+        document = from_spacy(obj, str(doc_id))
+        # doc._.triples may hold Triple objects or their dicts
+        document.triples = [Triple.from_dict(t) if isinstance(t, dict) else t for t in document.triples]
+        return document
     raise TypeError(f"display needs a spaCy Doc, a pipeline.Document or a record dict, not {type(obj).__name__}")
 
 
@@ -448,8 +451,10 @@ def _value_text(value: Any) -> str:
         parts.append(str(value["metric"]))
     if value.get("value") is not None:
         v = value["value"]
-        v = f"{v:g}" if isinstance(v, float) else str(v)
-        parts.append(f"{v} {value.get('unit') or ''}".strip())
+        if isinstance(v, (int, float)):
+            v = f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:g}"  # 1006억원 → 100,600,000,000 KRW
+        unit = value.get("unit") or ""
+        parts.append(f"{v}{unit}" if unit == "%" else f"{v} {unit}".strip())
     arrows = {"increase": "↑ increase", "decrease": "↓ decrease"}
     if value.get("direction") and value["direction"] not in (value.get("unit"), value.get("metric")):
         parts.append(arrows.get(value["direction"], str(value["direction"])))
@@ -527,7 +532,7 @@ def render_html(
     rel_present = [lab for lab in RELATION_LABELS if any(r.label == lab for r in drawn)]
     rel_present += sorted({r.label for r in drawn} - set(rel_present))
     legend += [
-        f'<span class="kf-rkey"><i style="border-color: {RELATION_COLORS.get(lab, DEFAULT_RELATION_COLOR)}"></i>'
+        f'<span class="kf-rkey"><span class="kf-line" style="border-color: {RELATION_COLORS.get(lab, DEFAULT_RELATION_COLOR)}"></span>'
         f"{_esc(lab)} {sum(r.label == lab for r in drawn)}</span>"
         for lab in rel_present
     ]
@@ -541,7 +546,9 @@ def render_html(
         f'<div class="kf-scroll kf-text" style="{scroll}">{text_html}</div>',
     ]
     if max_height:
-        parts.append(f'<p class="kf-hint">{len(blocks)} paragraphs; the text scrolls beyond {int(max_height)} px.</p>')
+        parts.append(
+            f'<p class="kf-hint">{len(blocks)} paragraph{"s" if len(blocks) != 1 else ""}; the text scrolls beyond {int(max_height)} px.</p>'
+        )
     if left_out:
         chips = " ".join(
             _chip(e["label"], doc.text[e["start"] : e["end"]], f'<span class="kf-off">{_esc(e["label"])}</span>') for e in left_out

@@ -21,7 +21,7 @@ assembler therefore
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -81,9 +81,11 @@ def alias_clusters(spans: list[Span], text: str) -> list[int]:
 
 @dataclass
 class AssemblerConfig:
-    company_threshold: float = 0.3
-    program_threshold: float = 0.3
-    second_program_threshold: float = 0.6
+    """Thresholds tuned on econ dev (benchmarks/triple_quality.py shows their effect)."""
+
+    company_threshold: float = 0.4
+    program_threshold: float = 0.4
+    second_program_threshold: float = 0.5
     agency_threshold: float = 0.3
     anaphora_window: int = 3
 
@@ -115,6 +117,7 @@ class TripleAssembler:
             by_label.setdefault(s.label_, []).append(i)
         companies, programs, agencies = by_label.get("COMPANY", []), by_label.get("PROGRAM", []), by_label.get("AGENCY", [])
         sent_of = _sentence_index(doc, spans)
+        scores = _zero_subject_participation(doc, spans, companies, programs, cluster, sent_of, scores)
         main_program = _main_program(programs, companies, cluster, scores)
         triples: dict[tuple, Triple] = {}
         for o in by_label.get("OUTCOME", []):
@@ -196,6 +199,36 @@ def _sentence_index(doc: Doc, spans: list[Span]) -> list[int]:
     return out
 
 
+_PARTICIPATION = re.compile(r"참여|참가|선정|입주|지원을 받|지원받|도움을 받|통해|덕분|힘입")
+
+
+def _zero_subject_participation(doc: Doc, spans: list[Span], companies: list[int], programs: list[int], cluster: list[int], sent_of: list[int], scores: dict) -> dict:
+    """Korean drops a subject the reader knows: ``…한국산업단지공단의 ‘클러스터’ 사업에
+    참여하면서부터다`` says that the firm the story is about took part. When a sentence
+    names a program with a participation cue and no company, the document's topic firm
+    (the company named most often, at least twice) takes part in it."""
+    if not companies or not doc.has_annotation("SENT_START"):
+        return scores
+    counts: dict[int, int] = {}
+    for c in companies:
+        counts[cluster[c]] = counts.get(cluster[c], 0) + 1
+    topic, n = max(counts.items(), key=lambda x: x[1])
+    if n < 2 or list(counts.values()).count(n) > 1:
+        return scores
+    members = [c for c in companies if cluster[c] == topic]
+    sentences = list(doc.sents)
+    company_sents = {sent_of[c] for c in companies}
+    scores = dict(scores)
+    for p in programs:
+        sent = sentences[sent_of[p]]
+        if sent_of[p] in company_sents or not _PARTICIPATION.search(doc.text[spans[p].end_char : sent.end_char]):
+            continue
+        for c in members:
+            if spans[c].start < spans[p].start:
+                scores[(c, p, "PARTICIPATES_IN")] = max(scores.get((c, p, "PARTICIPATES_IN"), 0.0), 0.6)
+    return scores
+
+
 def _nearest_before(spans: list[Span], o: int, companies: list[int], sent_of: list[int]) -> int | None:
     """The closest company before the outcome in its own or the previous sentence."""
     before = [c for c in companies if spans[c].start < spans[o].start and sent_of[o] - sent_of[c] <= 1]
@@ -230,13 +263,7 @@ def _anaphora(doc: Doc, spans: list[Span], o: int, companies: list[int], sent_of
     "triple_assembler",
     requires=["doc.spans"],
     assigns=["doc._.triples"],
-    default_config={
-        "company_threshold": 0.3,
-        "program_threshold": 0.3,
-        "second_program_threshold": 0.6,
-        "agency_threshold": 0.3,
-        "anaphora_window": 3,
-    },
+    default_config=asdict(AssemblerConfig()),
 )
 def make_triple_assembler(
     nlp: Language,

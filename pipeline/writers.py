@@ -1,8 +1,14 @@
-"""Writers: annotated records out to JSONL (resumable) or Parquet.
+"""Writers: annotated records out to JSONL or Parquet, both resumable after a kill.
 
-The JSONL writer appends and flushes per batch, so a run killed at any moment
-leaves at most one partial last line, which :func:`completed_lines` finds and
-:meth:`JsonlWriter.open` cuts off before a resumed run appends again.
+JSONL: one record a line, appended; a run killed at any moment (SIGKILL included)
+leaves complete lines followed by at most one partial line, which
+:func:`complete_lines` cuts off before a resumed run appends again.
+
+Parquet: OUTPUT is a directory of ``part-NNNNN.parquet`` files. A part is written
+to a temporary name and renamed into place only once complete, and its metadata
+says how many input records the run had consumed when it was committed and how
+long the error file was then (:func:`parquet_resume_state`), so a resumed run knows
+exactly where to start again.
 """
 
 from __future__ import annotations
@@ -12,10 +18,73 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+#: Line separators that JSON leaves unescaped but ``str.splitlines`` splits on.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+PART_META_KEY = b"econ_facts"
+
+
+def dumps(record: dict) -> str:
+    """One record as one JSON line (no newline): UTF-8 text, every line break escaped."""
+    line = json.dumps(record, ensure_ascii=False)
+    if not line.isascii():
+        line = line.translate(_LINE_BREAKS)
+    return line
+
+
+def complete_lines(path: str | Path, *, truncate: bool = False) -> tuple[int, dict | None]:
+    """(number of complete JSON lines, the last of them parsed) in a file a killed run wrote.
+
+    A partial last line (no newline, or one that does not parse) does not count;
+    with ``truncate`` it is cut off, so that appending continues on a clean line.
+    Only the last line is parsed: lines before it were complete when written.
+    """
+    path = Path(path)
+    if not path.exists():
+        return 0, None
+    count, end = 0, 0  # complete lines, and the offset just after the last of them
+    with open(path, "rb") as f:
+        pos = 0
+        while True:
+            chunk = f.read(16 * 1024 * 1024)
+            if not chunk:
+                break
+            n = chunk.count(b"\n")
+            if n:
+                count += n
+                end = pos + chunk.rindex(b"\n") + 1
+            pos += len(chunk)
+        last = None
+        while count:
+            start = _line_start(f, end)
+            f.seek(start)
+            try:
+                last = json.loads(f.read(end - start))
+                break
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                count, end, last = count - 1, start, None  # a damaged line: redo it
+    if truncate and end != pos:
+        os.truncate(path, end)
+    return count, last
+
+
+def _line_start(f, end: int) -> int:
+    """Offset of the start of the line that ends (with its newline) at ``end``."""
+    pos, step = end - 1, 65_536
+    while pos > 0:
+        lo = max(0, pos - step)
+        f.seek(lo)
+        chunk = f.read(pos - lo)
+        nl = chunk.rfind(b"\n")
+        if nl >= 0:
+            return lo + nl + 1
+        pos, step = lo, step * 2
+    return 0
+
 
 def completed_lines(path: Path) -> Iterator[dict]:
     """The complete JSON lines of a file written by a killed run (a partial tail is skipped)."""
-    if not path.exists():
+    if not Path(path).exists():
         return
     with open(path, "rb") as f:
         for raw in f:
@@ -27,41 +96,40 @@ def completed_lines(path: Path) -> Iterator[dict]:
                 return
 
 
-def _truncate_to_complete(path: Path) -> None:
-    """Cut a file back to its last complete, parseable line."""
-    good = 0
-    with open(path, "rb") as f:
-        for raw in f:
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                json.loads(raw)
-            except json.JSONDecodeError:
-                break
-            good += len(raw)
-    os.truncate(path, good)
-
-
 class JsonlWriter:
+    """Appends JSON lines; with ``resume`` it first cuts a partial last line off."""
+
     def __init__(self, path: str | Path, *, resume: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self.path.exists():
-            _truncate_to_complete(self.path)
-            self._f = open(self.path, "a", encoding="utf-8")
+            complete_lines(self.path, truncate=True)
+            self._f = open(self.path, "a", encoding="utf-8", newline="\n")
         else:
-            self._f = open(self.path, "w", encoding="utf-8")
+            self._f = open(self.path, "w", encoding="utf-8", newline="\n")
 
     def write(self, record: dict) -> None:
-        self._f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._f.write(dumps(record) + "\n")
 
-    def flush(self) -> None:
+    def write_line(self, line: str) -> None:
+        """Write one record already serialised with :func:`dumps`."""
+        self._f.write(line + "\n")
+
+    def flush(self, *, sync: bool = False) -> None:
+        """Hand the lines to the OS (enough to survive SIGKILL); ``sync`` also waits for the disk."""
         self._f.flush()
-        os.fsync(self._f.fileno())
+        if sync:
+            os.fsync(self._f.fileno())
+
+    def tell(self) -> int:
+        self._f.flush()
+        return self._f.buffer.tell()
 
     def close(self) -> None:
-        self._f.flush()
-        self._f.close()
+        if not self._f.closed:
+            self._f.flush()
+            os.fsync(self._f.fileno())
+            self._f.close()
 
 
 class StdoutWriter:
@@ -73,24 +141,28 @@ class StdoutWriter:
         self._f = sys.stdout
 
     def write(self, record: dict) -> None:
-        self._f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._f.write(dumps(record) + "\n")
 
-    def flush(self) -> None:
+    def write_line(self, line: str) -> None:
+        self._f.write(line + "\n")
+
+    def flush(self, *, sync: bool = False) -> None:
         self._f.flush()
 
     def close(self) -> None:
         self._f.flush()
 
 
-#: Parquet columns: nested lists of structs, readable by pandas and `datasets`.
-def _parquet_schema():
+# -- Parquet ---------------------------------------------------------------------------
+
+
+def annotation_schema():
+    """The SCHEMA.md fields as Arrow types (nested lists of structs), without ``id``/``text``."""
     import pyarrow as pa
 
     span = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
     return pa.schema(
         [
-            ("id", pa.string()),
-            ("text", pa.string()),
             ("sentences", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))),
             (
                 "entities",
@@ -115,23 +187,77 @@ def _parquet_schema():
                 "triples",
                 pa.list_(pa.struct([("company", span), ("program", span), ("outcome", span), ("agency", span), ("score", pa.float64())])),
             ),
-            ("source", pa.struct([("file", pa.string()), ("line", pa.int64())])),
-            ("record", pa.string()),
         ]
     )
 
 
-class ParquetWriter:
-    """Parquet output, written in part files so a killed run can resume.
+def parquet_schema():
+    """Parquet columns: id, text, the annotations, source {file, line}, and the whole record as JSON."""
+    import pyarrow as pa
 
-    OUTPUT is a directory of ``part-NNNNN.parquet`` files; a part is renamed into
-    place only once complete. Each row keeps the schema fields as columns and the
-    whole JSON record (all added fields included) in ``record``.
+    fields = [pa.field("id", pa.string()), pa.field("text", pa.string())]
+    fields += list(annotation_schema())
+    fields += [pa.field("source", pa.struct([("file", pa.string()), ("line", pa.int64())])), pa.field("record", pa.string())]
+    return pa.schema(fields)
+
+
+_parquet_schema = parquet_schema  # the older private name
+
+_KEYS = {
+    "sentences": ("start", "end"),
+    "entities": ("id", "label", "start", "end", "text", "score"),
+    "relations": ("head", "tail", "label", "score"),
+}
+
+
+def _span(slot: dict | None) -> dict | None:
+    return None if slot is None else {"text": slot.get("text"), "start": slot.get("start"), "end": slot.get("end")}
+
+
+def annotation_columns(record: dict) -> dict:
+    """A record's annotations shaped to :func:`annotation_schema` (extra fields stay in the JSON)."""
+    out = {key: [{k: x.get(k) for k in keys} for x in record.get(key) or []] for key, keys in _KEYS.items()}
+    out["triples"] = [
+        {
+            "company": _span(t.get("company")),
+            "program": _span(t.get("program")),
+            "outcome": _span(t.get("outcome")),
+            "agency": _span(t.get("agency")),
+            "score": t.get("score"),
+        }
+        for t in record.get("triples") or []
+    ]
+    return out
+
+
+def parquet_row(record: dict, line: str | None = None) -> dict:
+    row = {"id": record.get("id"), "text": record.get("text")}
+    row.update(annotation_columns(record))
+    source = record.get("source")
+    row["source"] = {"file": source.get("file"), "line": source.get("line")} if isinstance(source, dict) else None
+    row["record"] = line if line is not None else dumps(record)
+    return row
+
+
+class ParquetWriter:
+    """Parquet output in part files, each committed atomically with its resume point.
+
+    OUTPUT is a directory of ``part-NNNNN.parquet`` files: readable as one table by
+    ``pandas.read_parquet(OUTPUT)`` and ``datasets.load_dataset("parquet",
+    data_files=f"{OUTPUT}/*.parquet")``. Each row keeps the schema fields as columns
+    and the whole JSON record (all added fields included) in ``record``. A part is
+    committed when it holds ``rows_per_part`` rows or ``bytes_per_part`` bytes of
+    JSON, so memory stays bounded however long the documents.
     """
 
-    def __init__(self, path: str | Path, *, resume: bool = False, rows_per_part: int = 10_000) -> None:
+    def __init__(
+        self, path: str | Path, *, resume: bool = False, rows_per_part: int = 10_000, bytes_per_part: int = 64 * 1024 * 1024
+    ) -> None:
         self.path = Path(path)
-        self.rows_per_part = rows_per_part
+        self.rows_per_part = max(1, rows_per_part)
+        self.bytes_per_part = bytes_per_part
+        if self.path.exists() and not self.path.is_dir():
+            raise FileExistsError(f"{self.path} is a file: Parquet output is a directory of part files")
         if self.path.exists() and not resume:
             for old in self.path.glob("part-*.parquet"):
                 old.unlink()
@@ -139,40 +265,117 @@ class ParquetWriter:
         for tmp in self.path.glob("*.tmp"):
             tmp.unlink()
         self._rows: list[dict] = []
+        self._bytes = 0
         self._part = len(list(self.path.glob("part-*.parquet")))
 
-    def write(self, record: dict) -> None:
-        row = {k: record.get(k) for k in ("id", "text", "sentences", "entities", "relations", "source")}
-        row["triples"] = [{k: t.get(k) for k in ("company", "program", "outcome", "agency", "score")} for t in record.get("triples", [])]
-        row["record"] = json.dumps(record, ensure_ascii=False)
-        self._rows.append(row)
-        if len(self._rows) >= self.rows_per_part:
-            self._write_part()
+    def write_line(self, line: str, record: dict | None = None) -> None:
+        self._rows.append(parquet_row(record if record is not None else json.loads(line), line))
+        self._bytes += len(line)
 
-    def _write_part(self) -> None:
-        if not self._rows:
+    def write(self, record: dict) -> None:
+        self.write_line(dumps(record), record)
+
+    @property
+    def full(self) -> bool:
+        return len(self._rows) >= self.rows_per_part or self._bytes >= self.bytes_per_part
+
+    @property
+    def parts(self) -> int:
+        """Part files committed so far (those of an interrupted run included)."""
+        return self._part
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows)
+
+    def commit(self, *, records_through: int, errors_bytes: int, force: bool = False) -> None:
+        """Write the buffered rows as the next part, recording the resume point with it."""
+        if not self._rows and not force:
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist(self._rows, schema=_parquet_schema())
+        meta = {"records_through": records_through, "errors_bytes": errors_bytes, "rows": len(self._rows)}
+        schema = parquet_schema().with_metadata({PART_META_KEY: json.dumps(meta).encode()})
+        table = pa.Table.from_pylist(self._rows, schema=schema)
         final = self.path / f"part-{self._part:05d}.parquet"
-        tmp = final.with_suffix(".tmp")
+        tmp = self.path / f"part-{self._part:05d}.parquet.tmp"
         pq.write_table(table, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, final)
         self._part += 1
-        self._rows = []
+        self._rows, self._bytes = [], 0
 
-    def flush(self) -> None:
-        """Parts are flushed when full; a partial part is redone on resume."""
+    def flush(self, *, sync: bool = False) -> None:
+        """Rows reach the disk in whole parts (:meth:`commit`); a partial part is redone on resume."""
 
-    def close(self) -> None:
-        self._write_part()
+    def close(self, *, records_through: int | None = None, errors_bytes: int = 0) -> None:
+        """Commit what is left; an output with no part at all gets an empty one (a readable table)."""
+        if records_through is not None and (self._rows or self._part == 0):
+            self.commit(records_through=records_through, errors_bytes=errors_bytes, force=True)
 
-    @staticmethod
-    def completed(path: Path) -> Iterator[dict]:
+
+def parquet_resume_state(path: str | Path) -> tuple[int, int | None]:
+    """(input records consumed, error-file length) at the last committed part; (0, 0) with none."""
+    import pyarrow.parquet as pq
+
+    parts = sorted(Path(path).glob("part-*.parquet"))
+    if not parts:
+        return 0, 0
+    meta = pq.read_schema(parts[-1]).metadata or {}
+    if PART_META_KEY not in meta:
+        raise ValueError(f"{parts[-1]}: not written by this version (no resume point); rerun without --resume")
+    state = json.loads(meta[PART_META_KEY])
+    return int(state["records_through"]), int(state["errors_bytes"])
+
+
+def read_parquet_records(path: str | Path) -> Iterator[dict]:
+    """The records of a Parquet output, in order (from the ``record`` column)."""
+    import pyarrow.parquet as pq
+
+    for part in sorted(Path(path).glob("part-*.parquet")):
+        for line in pq.read_table(part, columns=["record"]).column("record").to_pylist():
+            yield json.loads(line)
+
+
+class ParquetFileWriter:
+    """One Parquet file, written in row groups as records come (a distributed shard's output).
+
+    It is written under the name given; the caller renames it into place when done.
+    """
+
+    def __init__(self, path: str | Path, *, rows_per_group: int = 2_000, bytes_per_group: int = 32 * 1024 * 1024) -> None:
         import pyarrow.parquet as pq
 
-        for part in sorted(Path(path).glob("part-*.parquet")):
-            for row in pq.read_table(part, columns=["source"]).column("source").to_pylist():
-                yield {"source": row}
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.rows_per_group = rows_per_group
+        self.bytes_per_group = bytes_per_group
+        self._schema = parquet_schema()
+        self._pq = pq.ParquetWriter(self.path, self._schema)
+        self._rows: list[dict] = []
+        self._bytes = 0
+
+    def write_line(self, line: str, record: dict | None = None) -> None:
+        self._rows.append(parquet_row(record if record is not None else json.loads(line), line))
+        self._bytes += len(line)
+        if len(self._rows) >= self.rows_per_group or self._bytes >= self.bytes_per_group:
+            self._write_group()
+
+    def write(self, record: dict) -> None:
+        self.write_line(dumps(record), record)
+
+    def _write_group(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._pq.write_table(pa.Table.from_pylist(self._rows, schema=self._schema))
+        self._rows, self._bytes = [], 0
+
+    def flush(self, *, sync: bool = False) -> None:
+        """Rows are written in whole row groups."""
+
+    def close(self) -> None:
+        self._write_group()
+        self._pq.close()

@@ -46,7 +46,7 @@ def screenshot(html_path: Path, png: Path, *, width: int, height: int, chromium:
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-                        f"--user-data-dir={profile}",
+            f"--user-data-dir={profile}",
             f"--screenshot={png.resolve()}",
             f"--window-size={width},{height}",
             html_path.resolve().as_uri(),

@@ -258,6 +258,14 @@ def test_triples_table():
     for part in ("백억전자", "사업전환 컨설팅", "매출 163.3%", "중진공", "0.88", "increase"):
         assert part in first
     assert "—" in rows[1][5]  # no agency
+    assert "163.3%" in rows[0][4]
+
+
+def test_outcome_values_read_as_numbers():
+    rec = _record()
+    rec["triples"][0]["outcome"]["value"] = {"metric": "매출", "value": 1.006e11, "unit": "KRW", "direction": "level"}
+    rows = parse(render_html(rec)).rows
+    assert "100,600,000,000 KRW" in rows[1][4] and "e+" not in rows[1][4]
 
 
 def test_no_triples_says_so():

@@ -7,7 +7,17 @@ from pipeline.normalize import canonical_name, parse_number, parse_outcome
 
 @pytest.mark.parametrize(
     "text, value",
-    [("1조 2천억", 1.2e12), ("3만5천", 35000), ("163.3", 163.3), ("1,240", 1240), ("12억3천만", 1.23e9), ("5천만", 5e7), ("2억5천만", 2.5e8), ("천만", 1e7), ("97억", 9.7e9)],
+    [
+        ("1조 2천억", 1.2e12),
+        ("3만5천", 35000),
+        ("163.3", 163.3),
+        ("1,240", 1240),
+        ("12억3천만", 1.23e9),
+        ("5천만", 5e7),
+        ("2억5천만", 2.5e8),
+        ("천만", 1e7),
+        ("97억", 9.7e9),
+    ],
 )
 def test_korean_numbers(text, value):
     assert parse_number(text) == pytest.approx(value)
@@ -26,7 +36,10 @@ def test_korean_numbers(text, value):
         ("320만 달러 규모의 수출계약", {"metric": "계약", "value": 3.2e6, "unit": "USD"}),
         ("1조 2천억 원", {"value": 1.2e12, "unit": "KRW"}),
         ("신규 고용 3만5천 명", {"metric": "고용", "value": 35000, "unit": "persons"}),
-        ("매출액이 2015년 97억원에서 2017년 150억원으로 증가", {"metric": "매출", "value": 1.5e10, "base": 9.7e9, "unit": "KRW", "direction": "increase"}),
+        (
+            "매출액이 2015년 97억원에서 2017년 150억원으로 증가",
+            {"metric": "매출", "value": 1.5e10, "base": 9.7e9, "unit": "KRW", "direction": "increase"},
+        ),
         ("수출액은 평균 18.2% 감소", {"metric": "수출", "value": 18.2, "direction": "decrease"}),
         ("특허 68건", {"metric": "특허", "value": 68, "unit": "cases"}),
         ("시리즈A 투자 45억원", {"metric": "투자 유치", "value": 4.5e9, "unit": "KRW"}),

@@ -53,13 +53,21 @@ def test_award_meets_program_paragraphs_later(blank_nlp):
         "하지만 NHC미디어는 한국산업단지공단의 ‘클러스터’ 사업에 참여하면서 해법을 찾았다."
     )
     marks = [
-        ("NHC미디어", "COMPANY", 1), ("대한민국 콘텐츠 대상", "PROGRAM", 1), ("한국콘텐츠진흥원장상", "OUTCOME", 1),
-        ("시청률 1위", "OUTCOME", 1), ("NHC미디어", "COMPANY", 2), ("한국산업단지공단", "AGENCY", 1), ("클러스터’ 사업", "PROGRAM", 1),
+        ("NHC미디어", "COMPANY", 1),
+        ("대한민국 콘텐츠 대상", "PROGRAM", 1),
+        ("한국콘텐츠진흥원장상", "OUTCOME", 1),
+        ("시청률 1위", "OUTCOME", 1),
+        ("NHC미디어", "COMPANY", 2),
+        ("한국산업단지공단", "AGENCY", 1),
+        ("클러스터’ 사업", "PROGRAM", 1),
     ]
     doc = _doc(blank_nlp, text, marks)
     doc._.relation_scores = {
-        (0, 2, "ACHIEVED"): 0.9, (0, 3, "ACHIEVED"): 0.8, (2, 1, "RESULT_OF"): 0.9,
-        (4, 6, "PARTICIPATES_IN"): 0.95, (5, 6, "RUNS"): 0.9,
+        (0, 2, "ACHIEVED"): 0.9,
+        (0, 3, "ACHIEVED"): 0.8,
+        (2, 1, "RESULT_OF"): 0.9,
+        (4, 6, "PARTICIPATES_IN"): 0.95,
+        (5, 6, "RUNS"): 0.9,
     }
     doc._.relations = []
     triples = TripleAssembler().assemble(doc)
@@ -75,7 +83,9 @@ def test_award_meets_program_paragraphs_later(blank_nlp):
 
 
 def test_no_program_no_triple(blank_nlp):
-    doc = _doc(blank_nlp, "코스메카코리아는 3분기 매출 373억원을 기록했다.", [("코스메카코리아", "COMPANY", 1), ("매출 373억원", "OUTCOME", 1)])
+    doc = _doc(
+        blank_nlp, "코스메카코리아는 3분기 매출 373억원을 기록했다.", [("코스메카코리아", "COMPANY", 1), ("매출 373억원", "OUTCOME", 1)]
+    )
     doc._.relation_scores = {(0, 1, "ACHIEVED"): 0.95}
     doc._.relations = []
     assert TripleAssembler().assemble(doc) == []
@@ -86,7 +96,13 @@ def test_schema_matching_rule():
     assert relaxed_match("매출 163.3%", "매출 163.3% 증가")
     assert not relaxed_match("매출", "매출 163.3% 증가")
     assert exact_match("백억 전자", "백억전자") and not exact_match("백억전자", "㈜백억전자")
-    gold = [{"company": {"text": "중소벤처기업진흥공단", "aliases": [{"text": "중진공"}]}, "program": {"text": "사업전환 컨설팅"}, "outcome": {"text": "매출 163.3%"}}]
+    gold = [
+        {
+            "company": {"text": "중소벤처기업진흥공단", "aliases": [{"text": "중진공"}]},
+            "program": {"text": "사업전환 컨설팅"},
+            "outcome": {"text": "매출 163.3%"},
+        }
+    ]
     pred = [
         {"company": {"text": "중진공"}, "program": {"text": "사업전환 컨설팅"}, "outcome": {"text": "매출 163.3% 증가"}},
         {"company": {"text": "중진공"}, "program": {"text": "사업전환 컨설팅"}, "outcome": {"text": "매출 163.3%"}},

@@ -1,0 +1,55 @@
+"""The shipped default model on real text: loads offline, finds entities, assembles the seed article's facts."""
+
+import pytest
+
+import pipeline
+from pipeline.document import Document, validate
+from pipeline.scoring import relaxed_match
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return pipeline.load()
+
+
+def test_default_model_has_the_documented_pipeline(nlp):
+    assert nlp.pipe_names == ["econ_ner", "ner", "relation_extractor", "triple_assembler"]
+    assert isinstance(nlp, pipeline.KiwiKorean)
+    assert set(nlp.get_pipe("econ_ner").labels) == {"COMPANY", "AGENCY", "PROGRAM", "OUTCOME"}
+    assert set(nlp.get_pipe("ner").labels) == {"PS", "LC", "OG", "DT", "TI", "QT"}
+
+
+def test_seed_article_gives_the_cluster_facts(nlp, seed_text):
+    record = pipeline.extract(seed_text, nlp=nlp, doc_id="seed")
+    assert validate(Document.from_dict(record)) == []
+    facts = [(t["company"]["text"], t["program"]["text"], t["outcome"]["text"], (t["agency"] or {}).get("text")) for t in record["triples"]]
+
+    def has(outcome: str) -> bool:
+        return any(
+            c == "NHC미디어"
+            and relaxed_match(p, "클러스터사업")
+            and relaxed_match(o, outcome)
+            and a is not None
+            and relaxed_match(a, "한국산업단지공단")
+            for c, p, o, a in facts
+        )
+
+    assert has("한국콘텐츠진흥원장상"), facts
+    assert has("시청률 1위"), facts
+    for t in record["triples"]:
+        assert t["evidence"] and 0 < t["score"] <= 1
+        assert t["outcome"]["value"]
+
+
+def test_offsets_hold_on_noisy_scraped_text(nlp, seed_text):
+    noisy = "\x07  " + seed_text.replace("\n", "\r\n") + "\u200b 😀 ＡＢＣ"
+    record = pipeline.extract(noisy, nlp=nlp)
+    assert validate(Document.from_dict(record)) == []
+    for e in record["standard_entities"]:
+        assert noisy[e["start"] : e["end"]] == e["text"]
+
+
+def test_standard_layer_finds_klue_style_entities(nlp):
+    doc = nlp("지난 19일 부산에서 열린 행사에 김철수 대표와 관객 175만명이 몰렸다.")
+    labels = {e.label_ for e in doc.ents}
+    assert {"DT", "LC"} <= labels
