@@ -101,6 +101,8 @@ def errors_path(output: str | Path) -> Path:
 # -- models -------------------------------------------------------------------------------
 
 _MODELS: dict = {}
+#: How many times this process has loaded each model (once, whatever the number of batches or shards).
+LOADS: dict = {}
 
 
 def is_pipeline(obj) -> bool:
@@ -130,6 +132,7 @@ def load_model(spec: str | Path | None = None):
     key = None if spec is None else str(spec)
     if key not in _MODELS:
         _MODELS[key] = pipeline.blank() if key == "blank" else pipeline.load(key)
+        LOADS[key] = LOADS.get(key, 0) + 1
     return _MODELS[key]
 
 

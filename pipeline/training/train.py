@@ -40,14 +40,14 @@ def prepare_data(work: Path, data_dir=None) -> dict:
     return report
 
 
-def train_ner(layer: str, work: Path, *, max_steps: int, seed: int = 0, config: Path = CONFIG, overrides: dict | None = None) -> Path:
+def train_ner(layer: str, work: Path, *, max_steps: int, seed: int = 0, config: Path = CONFIG, overrides: dict | None = None, name: str | None = None) -> Path:
     """Train one layer's recogniser with spaCy's own loop; return its best model's path."""
     from spacy.cli.train import train
 
     from .. import components  # noqa: F401  (factories)
 
     _, factory = LAYERS[layer]
-    output = work / f"{layer}-ner"
+    output = work / (name or f"{layer}-ner")
     train(
         config,
         output,
@@ -61,6 +61,22 @@ def train_ner(layer: str, work: Path, *, max_steps: int, seed: int = 0, config: 
         },
     )
     return output / "model-best"
+
+
+def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None) -> Path:
+    """One round of self-training for the standard layer: the gold-trained model labels
+    the 21,008 raw KLUE train sentences, and a new model learns from gold + silver."""
+    from spacy.tokens import DocBin
+
+    from ..corpora.sources import KLUE_NER_TRAIN_RAW, resolve_data_dir
+
+    nlp = spacy.load(teacher)
+    with open(resolve_data_dir(data_dir) / KLUE_NER_TRAIN_RAW, encoding="utf-8") as f:
+        raw = [line.rstrip("\n").split("\t", 1)[1] for line in f if "\t" in line]
+    gold = list(DocBin().from_disk(work / "standard-train.spacy").get_docs(nlp.vocab))
+    silver = list(nlp.pipe(raw, batch_size=256))
+    DocBin(docs=gold + silver).to_disk(work / "standard-silver-train.spacy")
+    return train_ner("standard", work, max_steps=max_steps, seed=seed, overrides={"paths.train": str(work / "standard-silver-train.spacy")}, name="standard-silver-ner")
 
 
 def train_relations(nlp, records: list[dict], *, epochs: int = 6, seed: int = 0, learn_rate: float = 0.002, batch_size: int = 16):
@@ -114,7 +130,10 @@ def train_pipeline(
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
     econ = train_ner("econ", work, max_steps=econ_steps, seed=seed) if "econ" in layers else None
-    standard = train_ner("standard", work, max_steps=standard_steps, seed=seed) if "standard" in layers else None
+    standard = None
+    if "standard" in layers:
+        standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
+        standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     nlp.meta.update(
@@ -135,9 +154,13 @@ def train_pipeline(
             ],
         }
     )
+    card = output / "README.md"
+    kept_card = card.read_text(encoding="utf-8") if card.exists() else None
     if output.exists():
         shutil.rmtree(output)
     nlp.to_disk(output)
+    if kept_card is not None:
+        card.write_text(kept_card, encoding="utf-8")
     report["seconds"] = round(time.time() - started)
     (work / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return report

@@ -1,0 +1,327 @@
+"""Throughput and peak memory of batch annotation, on one corpus, printed as a table.
+
+    python benchmarks/throughput.py            # the default run: ~8 minutes on 2 cores
+    python benchmarks/throughput.py --quick    # a smaller run: ~2 minutes
+
+The corpus: KLUE NER train raw sentences (``klue/klue-ner-train-raw-sentences.tsv``
+in the shared data), grouped five to a document, plus the econ-news texts
+(``econ-news/*.jsonl``). "Sentences" are the corpus's own sentences (KLUE's, and the
+news texts cut after ., ! or ?), the same count for every row, so sentences/s compare.
+
+Rows (each measured in a fresh process, so that its peak memory is its own; times
+exclude loading the model, which is reported apart):
+
+* ``pipeline`` — the full default pipeline (``models/ko_econ_default``: Kiwi, NER,
+  relations, triples) to SCHEMA.md records, in batches as the CLI runs it;
+* ``blank`` — the same with ``-m blank``: Kiwi tokens into spaCy Docs and records;
+* ``kiwi`` — raw kiwipiepy ``Kiwi.tokenize`` over the documents (all cores);
+* ``bert`` — a BERT-base-sized token classifier (``BertConfig()`` defaults, random
+  weights, ``BertForTokenClassification``) on the CPU under ``torch.no_grad``, over
+  the same sentences, 32 a batch; its WordPiece vocabulary (30,522) is trained on the
+  21,008 KLUE sentences, so sequence lengths are realistic for Korean;
+* ``stream N`` — ``python -m pipeline annotate`` over an N-document JSONL (one KLUE
+  sentence a document, cycled) with ``-m blank``, one process: peak memory must not
+  grow with N. Peak RSS is sampled over the process tree every 0.1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def data_dir(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    from pipeline.corpora.sources import default_data_dir
+
+    path = default_data_dir()
+    if path is None or not path.is_dir():
+        sys.exit("no shared data: give --data DIR (the directory with klue/ and econ-news/)")
+    return path
+
+
+def klue_sentences(data: Path) -> list[str]:
+    out = []
+    with open(data / "klue" / "klue-ner-train-raw-sentences.tsv", encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and parts[1].strip():
+                out.append(parts[1].strip())
+    return out
+
+
+def build_corpus(data: Path, n_sentences: int, n_news: int | None) -> list[dict]:
+    sents = klue_sentences(data)[:n_sentences]
+    docs = [{"id": f"klue-{i // 5}", "text": " ".join(sents[i : i + 5]), "sentences": len(sents[i : i + 5])} for i in range(0, len(sents), 5)]
+    news = []
+    for path in sorted((data / "econ-news").glob("*.jsonl")):
+        with open(path, encoding="utf-8") as f:
+            news.extend(json.loads(line) for line in f if line.strip())
+    for rec in news[:n_news]:
+        docs.append({"id": rec["id"], "text": rec["text"], "sentences": len(split_sentences(rec["text"]))})
+    return docs
+
+
+def split_sentences(text: str) -> list[str]:
+    """A news text's sentences: cut after ., ! or ? and white space."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+# -- stages (each in its own process) ---------------------------------------------------------
+
+
+def stage_pipeline(docs: list[dict], model: str | None) -> dict:
+    from pipeline import batch, readers
+
+    t0 = time.perf_counter()
+    nlp = batch.load_model(model)
+    nlp("준비")  # Kiwi loads on first use
+    load = time.perf_counter() - t0
+    items = [readers.Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]
+    t0 = time.perf_counter()
+    found = {"sentences_kiwi": 0, "entities": 0, "triples": 0, "errors": 0}
+    for b in batch.batches(items, batch.DEFAULT_BATCH_SIZE):
+        for res in batch.annotate_items(nlp, b):
+            if res[0] == "doc":
+                found["sentences_kiwi"] += res[2]
+                found["entities"] += res[3]
+                found["triples"] += res[4]
+            else:
+                found["errors"] += 1
+    return {"seconds": time.perf_counter() - t0, "load": load, **found}
+
+
+def stage_kiwi(docs: list[dict]) -> dict:
+    from kiwipiepy import Kiwi
+
+    t0 = time.perf_counter()
+    kiwi = Kiwi(num_workers=-1)
+    kiwi.tokenize("준비")
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tokens = sum(len(r) for r in kiwi.tokenize([d["text"] for d in docs]))
+    return {"seconds": time.perf_counter() - t0, "load": load, "tokens": tokens}
+
+
+def stage_bert(docs: list[dict], sentences: list[str], vocab_from: list[str]) -> dict:
+    import torch
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertConfig, BertForTokenClassification
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    t0 = time.perf_counter()
+    tok = BertWordPieceTokenizer(lowercase=False, strip_accents=False)
+    tok.train_from_iterator(vocab_from, vocab_size=30_522, min_frequency=1, show_progress=False)
+    tok.enable_truncation(512)
+    torch.manual_seed(0)
+    model = BertForTokenClassification(BertConfig(num_labels=13)).eval()
+    load = time.perf_counter() - t0
+    n_tokens = 0
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(sentences), 32):
+            enc = tok.encode_batch(sentences[i : i + 32])
+            width = max(len(e.ids) for e in enc)
+            ids = torch.zeros((len(enc), width), dtype=torch.long)
+            mask = torch.zeros((len(enc), width), dtype=torch.long)
+            for j, e in enumerate(enc):
+                ids[j, : len(e.ids)] = torch.tensor(e.ids)
+                mask[j, : len(e.ids)] = 1
+                n_tokens += len(e.ids)
+            model(input_ids=ids, attention_mask=mask).logits.argmax(-1)
+    return {
+        "seconds": time.perf_counter() - t0,
+        "load": load,
+        "tokens_per_sentence": round(n_tokens / max(1, len(sentences)), 1),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def run_stage(args) -> None:
+    corpus = json.loads(Path(args.corpus).read_text(encoding="utf-8"))
+    docs, sentences = corpus["docs"], corpus["sentences"]
+    if args.stage == "pipeline":
+        out = stage_pipeline(docs, None)
+    elif args.stage == "blank":
+        out = stage_pipeline(docs, "blank")
+    elif args.stage == "kiwi":
+        out = stage_kiwi(docs)
+    elif args.stage == "bert":
+        out = stage_bert(docs, sentences, corpus["vocab_from"])
+    else:
+        raise SystemExit(f"unknown stage {args.stage}")
+    print("RESULT " + json.dumps(out))
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+class PeakRSS:
+    """Peak of the summed RSS of a process and its descendants, sampled every 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                return
+            self._stop.wait(0.1)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def measured(cmd: list[str], **kw) -> tuple[str, str, int, int]:
+    """Run ``cmd``; (stdout, stderr, sampled peak tree RSS, kernel maxrss of the main process), bytes."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, **kw)
+        sampler = PeakRSS(proc.pid)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = sampler.stop()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    maxrss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return stdout, stderr, max(peak, maxrss), maxrss
+
+
+def stage_row(name: str, corpus_path: Path, n_docs: int, n_sents: int) -> dict:
+    stdout, _, peak, _ = measured([sys.executable, __file__, "--stage", name, "--corpus", str(corpus_path)])
+    res = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[7:])
+    return {"docs": n_docs, "sentences": n_sents, "peak": peak, **res}
+
+
+def stream_row(n: int, sentences: list[str], workdir: Path, extra: list[str]) -> dict:
+    src = workdir / f"stream-{n}.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"s{i}", "text": sentences[i % len(sentences)]}, ensure_ascii=False) + "\n")
+    out = workdir / f"stream-{n}.out.jsonl"
+    cmd = [sys.executable, "-m", "pipeline", "annotate", str(src), "-o", str(out), *extra]
+    t0 = time.perf_counter()
+    _, stderr, peak, _ = measured(cmd)
+    wall = time.perf_counter() - t0
+    m = re.search(r"(\d+) documents, (\d+) sentences.* in ([\d.]+)s", stderr)
+    if not m or int(m.group(1)) != n:
+        raise RuntimeError(f"unexpected summary: {stderr[-2000:]}")
+    lines = out.read_bytes().count(b"\n")
+    assert lines == n, f"{lines} output lines for {n} documents"
+    src.unlink()
+    out.unlink()
+    return {"docs": n, "sentences": int(m.group(2)), "seconds": float(m.group(3)), "load": wall - float(m.group(3)), "peak": peak}
+
+
+def table(rows: list[tuple[str, dict]]) -> str:
+    head = f"{'run':<52} {'docs':>8} {'sents':>8} {'secs':>8} {'docs/s':>9} {'sents/s':>9} {'peak MB':>8} {'load s':>7}"
+    lines = [head, "-" * len(head)]
+    for name, r in rows:
+        secs = max(r["seconds"], 1e-9)
+        lines.append(
+            f"{name:<52} {r['docs']:>8} {r['sentences']:>8} {r['seconds']:>8.1f} {r['docs'] / secs:>9.1f} "
+            f"{r['sentences'] / secs:>9.1f} {r['peak'] / 2**20:>8.0f} {r.get('load', 0):>7.1f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a smaller run (~2 minutes)")
+    ap.add_argument("--data", default=None, help="the shared data directory (default: ../shared/data)")
+    ap.add_argument("--skip", default="", help="comma-separated rows to leave out: pipeline,blank,kiwi,bert,stream")
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--stage", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.stage:
+        run_stage(args)
+        return
+    skip = set(filter(None, args.skip.split(",")))
+    data = data_dir(args.data)
+    n_sent, n_news = (200, 20) if args.quick else (2000, None)
+    streams = (2_000, 20_000) if args.quick else (20_000, 200_000)
+    docs = build_corpus(data, n_sent, n_news)
+    klue = klue_sentences(data)
+    sentences = list(klue[:n_sent])
+    for d in docs:
+        if not d["id"].startswith("klue-"):
+            sentences.extend(split_sentences(d["text"]))
+    n_docs, n_sents = len(docs), len(sentences)
+    assert n_sents == sum(d["sentences"] for d in docs)
+    print(
+        f"corpus: {n_docs} documents ({n_sent} KLUE sentences in fives + {n_docs - n_sent // 5} econ-news texts), "
+        f"{n_sents} sentences, {sum(len(d['text']) for d in docs):,} characters; {os.cpu_count()} CPU cores",
+        flush=True,
+    )
+    rows: list[tuple[str, dict]] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus_path = work / "corpus.json"
+        corpus_path.write_text(json.dumps({"docs": docs, "sentences": sentences, "vocab_from": klue}, ensure_ascii=False), encoding="utf-8")
+        stages = [
+            ("pipeline", "full default pipeline (ko_econ_default)"),
+            ("blank", "blank pipeline (Kiwi -> spaCy Doc -> record)"),
+            ("kiwi", "raw Kiwi (kiwipiepy tokenize, all cores)"),
+            ("bert", "BERT-base token classifier, CPU, random weights"),
+        ]
+        for key, label in stages:
+            if key in skip:
+                continue
+            print(f"running {key} …", flush=True)
+            r = stage_row(key, corpus_path, n_docs, n_sents)
+            rows.append((label, r))
+            if key == "pipeline":
+                notes.append(f"pipeline found {r['entities']} entities, {r['triples']} triples; Kiwi split {r['sentences_kiwi']} sentences")
+            if key == "bert":
+                notes.append(f"BERT: {r['tokens_per_sentence']} WordPiece tokens a sentence on average, {r['threads']} torch threads")
+        if "stream" not in skip:
+            for n in streams:
+                print(f"running stream {n:,} …", flush=True)
+                r = stream_row(n, klue, work, ["-m", "blank", "-q"])
+                rows.append((f"CLI stream -m blank, {n:,} docs (1 process)", r))
+    print()
+    print(table(rows))
+    for note in notes:
+        print(f"  {note}")
+    print("  peak MB: peak resident memory of the process tree; load s: model loading + start-up, not in secs")
+    if args.json:
+        Path(args.json).write_text(json.dumps([{"run": n, **r} for n, r in rows], indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
