@@ -312,7 +312,7 @@ def main() -> None:
         if "stream" not in skip:
             for n in streams:
                 print(f"running stream {n:,} …", flush=True)
-                r = stream_row(n, klue, work, ["-m", "blank", "-q"])
+                r = stream_row(n, klue, work, ["-m", "blank"])
                 rows.append((f"CLI stream -m blank, {n:,} docs (1 process)", r))
     print()
     print(table(rows))

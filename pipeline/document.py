@@ -213,12 +213,16 @@ def sentence_spans(doc) -> list[Sentence]:
         return out
     sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
     for sent in sents:
-        text = sent.text
-        start = sent.start_char + (len(text) - len(text.lstrip()))
-        end = sent.end_char - (len(text) - len(text.rstrip()))
+        start, end = trimmed_offsets(sent)
         if end > start:
             out.append(Sentence(start, end))
     return out
+
+
+def trimmed_offsets(span) -> tuple[int, int]:
+    """Character offsets of a span without its surrounding white space."""
+    text = span.text
+    return span.start_char + (len(text) - len(text.lstrip())), span.end_char - (len(text) - len(text.rstrip()))
 
 
 def from_spacy(doc, doc_id: str = "doc") -> Document:

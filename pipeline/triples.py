@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .document import ECON_SPANS_KEY, Slot, Triple
+from .document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
 from .normalize import canonical_name, parse_outcome
 from .scoring import norm, relaxed_match
 
@@ -174,7 +174,7 @@ class TripleAssembler:
             outcome=slot(o, value=parse_outcome(spans[o].text).as_dict()),
             agency=slot(a, canonical=canonical_name(spans[a].text)) if a is not None else None,
             score=score,
-            extra={"evidence": [{"start": sentences[k].start_char, "end": sentences[k].end_char} for k in evidence]},
+            extra={"evidence": [dict(zip(("start", "end"), trimmed_offsets(sentences[k]))) for k in evidence]},
         )
 
 
