@@ -116,6 +116,7 @@ def stage_kiwi(docs: list[dict]) -> dict:
 
 
 def stage_bert(docs: list[dict], sentences: list[str], vocab_from: list[str]) -> dict:
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # no tokenizer threads competing with torch's
     import torch
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertForTokenClassification
