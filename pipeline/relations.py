@@ -196,14 +196,7 @@ class RelationExtractor(TrainablePipe):
         return out
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
-        threshold = self.cfg["threshold"]
-        for doc, (pairs, probs) in zip(docs, predictions):
-            scores = {}
-            if probs is not None:
-                for (i, j, label), row in zip(pairs, probs):
-                    scores[(i, j, label)] = round(float(row[LABELS.index(label)]), 4)
-            doc._.relation_scores = scores
-            doc._.relations = [(i, j, label, s) for (i, j, label), s in scores.items() if s >= threshold]
+        set_relations(docs, predictions, self.cfg["threshold"])
 
     # -- training -----------------------------------------------------------------
 
@@ -251,6 +244,18 @@ class RelationExtractor(TrainablePipe):
 
     def score(self, examples: Iterable[Example], **kwargs) -> dict:
         return score_relations(examples)
+
+
+def set_relations(docs: Iterable[Doc], predictions, threshold: float, labels: tuple[str, ...] = LABELS) -> None:
+    """Write ``doc._.relation_scores`` (every candidate) and ``doc._.relations`` (those over
+    the threshold) from per-doc ``(pairs, probabilities)``; shared by both backends."""
+    for doc, (pairs, probs) in zip(docs, predictions):
+        scores = {}
+        if probs is not None:
+            for (i, j, label), row in zip(pairs, probs):
+                scores[(i, j, label)] = round(float(row[labels.index(label)]), 4)
+        doc._.relation_scores = scores
+        doc._.relations = [(i, j, label, s) for (i, j, label), s in scores.items() if s >= threshold]
 
 
 def score_relations(examples: Iterable[Example]) -> dict:

@@ -594,14 +594,9 @@ class TransformersRelations(_HFPipe):
         return out
 
     def set_annotations(self, docs: list[Doc], predictions) -> None:
-        threshold = self.cfg["threshold"]
-        for doc, (pairs, probs) in zip(docs, predictions):
-            scores = {}
-            if probs is not None:
-                for (i, j, label), row in zip(pairs, probs):
-                    scores[(i, j, label)] = round(float(row[RELATION_LABELS.index(label)]), 4)
-            doc._.relation_scores = scores
-            doc._.relations = [(i, j, label, s) for (i, j, label), s in scores.items() if s >= threshold]
+        from .relations import set_relations
+
+        set_relations(docs, predictions, self.cfg["threshold"], tuple(RELATION_LABELS))
 
     def score(self, examples: Iterable[Example], **kwargs) -> dict:
         from .relations import score_relations
