@@ -4,6 +4,6 @@ from . import (
     entities,  # noqa: F401
     gazetteer,  # noqa: F401
     relations,  # noqa: F401
+    transformers_backend,  # noqa: F401
     triples,  # noqa: F401
 )
-from . import transformers_backend  # noqa: F401
