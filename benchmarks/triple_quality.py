@@ -45,11 +45,21 @@ def report(title: str, preds: list[dict], records: list[dict]) -> None:
     for name, pairs in groups.items():
         relaxed = score_triples([(p["triples"], g["triples"]) for p, g in pairs])
         exact = score_triples([(p["triples"], g["triples"]) for p, g in pairs], exact_match)
-        print(f"  triples {name:<11} relaxed P {relaxed.precision:.3f} R {relaxed.recall:.3f} F1 {relaxed.f1:.3f} | exact F1 {exact.f1:.3f}  (pred {relaxed.n_pred}, gold {relaxed.n_gold})")
+        print(
+            f"  triples {name:<11} relaxed P {relaxed.precision:.3f} R {relaxed.recall:.3f} F1 {relaxed.f1:.3f} | exact F1 {exact.f1:.3f}  (pred {relaxed.n_pred}, gold {relaxed.n_gold})"
+        )
     for label in ("PARTICIPATES_IN", "RUNS", "ACHIEVED", "RESULT_OF"):
-        only = [({**p, "relations": [r for r in p["relations"] if r["label"] == label]}, {**g, "relations": [r for r in g["relations"] if r["label"] == label]}) for p, g in groups["all"]]
+        only = [
+            (
+                {**p, "relations": [r for r in p["relations"] if r["label"] == label]},
+                {**g, "relations": [r for r in g["relations"] if r["label"] == label]},
+            )
+            for p, g in groups["all"]
+        ]
         ex, rx = score_relations(only, relaxed=False), score_relations(only, relaxed=True)
-        print(f"  relation {label:<16} exact F1 {ex.f1:.3f} | relaxed P {rx.precision:.3f} R {rx.recall:.3f} F1 {rx.f1:.3f}  (gold {rx.n_gold})")
+        print(
+            f"  relation {label:<16} exact F1 {ex.f1:.3f} | relaxed P {rx.precision:.3f} R {rx.recall:.3f} F1 {rx.f1:.3f}  (gold {rx.n_gold})"
+        )
 
 
 def main() -> None:

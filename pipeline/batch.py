@@ -231,7 +231,16 @@ def annotate_texts(nlp, texts: list[str]) -> list[dict | str]:
             units.extend((i, off, piece) for off, piece in split_segments(text))
         else:
             units.append((i, 0, text))
-    done = _pipe_safe(nlp, [u[2] for u in units])
+    done: list[dict | str] = []
+    chunk: list[str] = []
+    chars = 0
+    for _, _, piece in units:  # the pipeline sees at most BATCH_CHARS characters at once
+        if chunk and chars + len(piece) > BATCH_CHARS:
+            done.extend(_pipe_safe(nlp, chunk))
+            chunk, chars = [], 0
+        chunk.append(piece)
+        chars += len(piece)
+    done.extend(_pipe_safe(nlp, chunk))
     grouped: list[list[tuple[int, dict | str]]] = [[] for _ in texts]
     for (i, off, _), rec in zip(units, done):
         grouped[i].append((off, rec))

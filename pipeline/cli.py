@@ -83,6 +83,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_annotate(args) -> int:
+    from concurrent.futures import BrokenExecutor
+
     from . import batch
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
@@ -141,6 +143,9 @@ def cmd_annotate(args) -> int:
             )
     except batch.ResumeError as exc:
         return _fail(f"cannot resume: {exc}")
+    except BrokenExecutor as exc:
+        print(f"error: a worker process died ({exc}); what was written is kept: rerun with --resume", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: rerun with --resume to continue", file=sys.stderr)
         return 130

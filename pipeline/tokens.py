@@ -183,14 +183,14 @@ class KiwiTokenizer:
                     spaces.append(False)
                     tags.append("_SP")
                     lemmas.append(run)
-                    starts.append(not words[:-1])
+                    starts.append(len(words) == 1)
                     morphs.append(())
                 else:  # characters Kiwi skipped: keep them as a symbol token
                     words.append(run)
                     spaces.append(False)
                     tags.append("SW")
                     lemmas.append(run)
-                    starts.append(not words[:-1] or (new_sentence and content))
+                    starts.append(len(words) == 1 or (new_sentence and content))
                     morphs.append(((run, "SW"),))
                     content, new_sentence = True, False
             return new_sentence
@@ -229,7 +229,7 @@ class KiwiTokenizer:
                     tags.append("+".join([g.tag for g in group]))
                     lemmas.append("+".join([g.lemma or g.form for g in group]))
                     morphs.append(tuple([(g.form, g.tag) for g in group]))
-                starts.append(not words[:-1] or (g_new_sent and content))
+                starts.append(len(words) == 1 or (g_new_sent and content))
                 content = True
                 pos = g_end
             if m is None:

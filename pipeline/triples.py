@@ -202,7 +202,9 @@ def _sentence_index(doc: Doc, spans: list[Span]) -> list[int]:
 _PARTICIPATION = re.compile(r"참여|참가|선정|입주|지원을 받|지원받|도움을 받|통해|덕분|힘입")
 
 
-def _zero_subject_participation(doc: Doc, spans: list[Span], companies: list[int], programs: list[int], cluster: list[int], sent_of: list[int], scores: dict) -> dict:
+def _zero_subject_participation(
+    doc: Doc, spans: list[Span], companies: list[int], programs: list[int], cluster: list[int], sent_of: list[int], scores: dict
+) -> dict:
     """Korean drops a subject the reader knows: ``…한국산업단지공단의 ‘클러스터’ 사업에
     참여하면서부터다`` says that the firm the story is about took part. When a sentence
     names a program with a participation cue and no company, the document's topic firm

@@ -82,20 +82,6 @@ def _line_start(f, end: int) -> int:
     return 0
 
 
-def completed_lines(path: Path) -> Iterator[dict]:
-    """The complete JSON lines of a file written by a killed run (a partial tail is skipped)."""
-    if not Path(path).exists():
-        return
-    with open(path, "rb") as f:
-        for raw in f:
-            if not raw.endswith(b"\n"):
-                return
-            try:
-                yield json.loads(raw)
-            except json.JSONDecodeError:
-                return
-
-
 class JsonlWriter:
     """Appends JSON lines; with ``resume`` it first cuts a partial last line off."""
 

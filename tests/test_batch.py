@@ -83,12 +83,43 @@ def test_every_input_format_in_order_with_generated_ids(tmp_path, blank):
     assert annotate([str(d), "-o", str(out), "-q"]) == 0
     recs = read_jsonl(out)
     src = str(d)
-    assert [r["id"] for r in recs] == ["a", f"{src}/b.jsonl:1", "7", "gz", "c1", f"{src}/d.csv:4", f"{src}/e.parquet:1", f"{src}/e.parquet:2", "arr"]
+    assert [r["id"] for r in recs] == [
+        "a",
+        f"{src}/b.jsonl:1",
+        "7",
+        "gz",
+        "c1",
+        f"{src}/d.csv:4",
+        f"{src}/e.parquet:1",
+        f"{src}/e.parquet:2",
+        "arr",
+    ]
     assert [r["source"]["line"] for r in recs] == [1, 1, 2, 1, 3, 4, 1, 2, 1]
     assert recs[0]["text"] == SENTENCES[0]  # BOM stripped
     assert recs[4]["text"].endswith("\n둘째 줄.") and len(recs[5]["text"]) == 140_000
     assert all(validate(r) == [] and r["sentences"] for r in recs)
     assert not (tmp_path / "out.jsonl.errors.jsonl").read_text()
+
+
+def test_unreadable_files_and_huge_lines_fail_alone(tmp_path, monkeypatch):
+    good = "".join(json.dumps({"id": f"g{i}", "text": SENTENCES[i % 6]}, ensure_ascii=False) + "\n" for i in range(200)).encode()
+    gz = tmp_path / "cut.jsonl.gz"
+    gz.write_bytes(gzip.compress(good)[:-40])  # a truncated download
+    recs = list(readers.read(str(gz)))
+    assert isinstance(recs[-1], readers.Failure) and "gzip" in recs[-1].reason
+    assert [r.id for r in recs[:-1]] == [f"g{i}" for i in range(len(recs) - 1)] and len(recs) > 150
+
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    [fail] = readers.read(str(bad))
+    assert fail.line == 0 and "Parquet" in fail.reason
+
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1000)
+    lines = tmp_path / "long.jsonl"
+    lines.write_text(json.dumps({"text": "가" * 2000}) + "\n" + json.dumps({"id": "next", "text": "다음"}) + "\n")
+    first, second = readers.read(str(lines))
+    assert isinstance(first, readers.Failure) and first.line == 1 and "bytes" in first.reason
+    assert (second.id, second.line, second.text) == ("next", 2, "다음")
 
 
 def test_stdin_jsonl_with_undecodable_line(tmp_path, monkeypatch, blank):

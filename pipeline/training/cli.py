@@ -27,7 +27,12 @@ def add_commands(sub) -> None:
     )
     t.add_argument("--layers", default="econ,standard,relations", help="what to train (default: econ,standard,relations)")
     t.add_argument("--econ-steps", type=int, default=5000)
-    t.add_argument("--standard-steps", type=int, default=3000, help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)")
+    t.add_argument(
+        "--standard-steps",
+        type=int,
+        default=3000,
+        help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)",
+    )
     t.add_argument("--epochs", type=int, default=3, help="transformers backend: epochs")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")

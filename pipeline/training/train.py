@@ -40,7 +40,9 @@ def prepare_data(work: Path, data_dir=None) -> dict:
     return report
 
 
-def train_ner(layer: str, work: Path, *, max_steps: int, seed: int = 0, config: Path = CONFIG, overrides: dict | None = None, name: str | None = None) -> Path:
+def train_ner(
+    layer: str, work: Path, *, max_steps: int, seed: int = 0, config: Path = CONFIG, overrides: dict | None = None, name: str | None = None
+) -> Path:
     """Train one layer's recogniser with spaCy's own loop; return its best model's path."""
     from spacy.cli.train import train
 
@@ -76,7 +78,14 @@ def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int 
     gold = list(DocBin().from_disk(work / "standard-train.spacy").get_docs(nlp.vocab))
     silver = list(nlp.pipe(raw, batch_size=256))
     DocBin(docs=gold + silver).to_disk(work / "standard-silver-train.spacy")
-    return train_ner("standard", work, max_steps=max_steps, seed=seed, overrides={"paths.train": str(work / "standard-silver-train.spacy")}, name="standard-silver-ner")
+    return train_ner(
+        "standard",
+        work,
+        max_steps=max_steps,
+        seed=seed,
+        overrides={"paths.train": str(work / "standard-silver-train.spacy")},
+        name="standard-silver-ner",
+    )
 
 
 def train_relations(nlp, records: list[dict], *, epochs: int = 6, seed: int = 0, learn_rate: float = 0.002, batch_size: int = 16):
