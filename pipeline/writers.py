@@ -17,6 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 #: Line separators that JSON leaves unescaped but ``str.splitlines`` splits on.
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
@@ -82,7 +83,20 @@ def _line_start(f, end: int) -> int:
     return 0
 
 
-class JsonlWriter:
+class _LineWriter:
+    """Writes serialised records one a line to ``self._f``."""
+
+    _f: TextIO
+
+    def write(self, record: dict) -> None:
+        self._f.write(dumps(record) + "\n")
+
+    def write_line(self, line: str) -> None:
+        """Write one record already serialised with :func:`dumps`."""
+        self._f.write(line + "\n")
+
+
+class JsonlWriter(_LineWriter):
     """Appends JSON lines; with ``resume`` it first cuts a partial last line off."""
 
     def __init__(self, path: str | Path, *, resume: bool = False) -> None:
@@ -93,13 +107,6 @@ class JsonlWriter:
             self._f = open(self.path, "a", encoding="utf-8", newline="\n")
         else:
             self._f = open(self.path, "w", encoding="utf-8", newline="\n")
-
-    def write(self, record: dict) -> None:
-        self._f.write(dumps(record) + "\n")
-
-    def write_line(self, line: str) -> None:
-        """Write one record already serialised with :func:`dumps`."""
-        self._f.write(line + "\n")
 
     def flush(self, *, sync: bool = False) -> None:
         """Hand the lines to the OS (enough to survive SIGKILL); ``sync`` also waits for the disk."""
@@ -118,19 +125,13 @@ class JsonlWriter:
             self._f.close()
 
 
-class StdoutWriter:
+class StdoutWriter(_LineWriter):
     """JSONL to standard output (``-o -``)."""
 
     def __init__(self) -> None:
         import sys
 
         self._f = sys.stdout
-
-    def write(self, record: dict) -> None:
-        self._f.write(dumps(record) + "\n")
-
-    def write_line(self, line: str) -> None:
-        self._f.write(line + "\n")
 
     def flush(self, *, sync: bool = False) -> None:
         self._f.flush()
