@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import asdict, dataclass
 
@@ -158,6 +159,7 @@ _LEGAL = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def canonical_name(name: str) -> str:
     """One spelling per company or agency: legal affixes, spacing and width folded."""
     text = unicodedata.normalize("NFKC", name).strip()

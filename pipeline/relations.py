@@ -243,7 +243,7 @@ class RelationExtractor(TrainablePipe):
         return LABELS
 
     def score(self, examples: Iterable[Example], **kwargs) -> dict:
-        return score_relations(examples)
+        return score_relation_examples(examples)
 
 
 def set_relations(docs: Iterable[Doc], predictions, threshold: float, labels: tuple[str, ...] = LABELS) -> None:
@@ -258,7 +258,7 @@ def set_relations(docs: Iterable[Doc], predictions, threshold: float, labels: tu
         doc._.relations = [(i, j, label, s) for (i, j, label), s in scores.items() if s >= threshold]
 
 
-def score_relations(examples: Iterable[Example]) -> dict:
+def score_relation_examples(examples: Iterable[Example]) -> dict:
     """Micro P/R/F of predicted relations, matched by (head span, tail span, label)."""
     tp = n_pred = n_gold = 0
     for eg in examples:
@@ -292,4 +292,4 @@ def make_relation_extractor(
     return RelationExtractor(nlp.vocab, model, name, max_sentences=max_sentences, threshold=threshold, spans_key=spans_key)
 
 
-__all__ = ["RelationExtractor", "candidate_pairs", "pair_features", "score_relations"]
+__all__ = ["RelationExtractor", "candidate_pairs", "pair_features", "score_relation_examples"]

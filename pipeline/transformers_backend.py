@@ -599,9 +599,9 @@ class TransformersRelations(_HFPipe):
         set_relations(docs, predictions, self.cfg["threshold"], tuple(RELATION_LABELS))
 
     def score(self, examples: Iterable[Example], **kwargs) -> dict:
-        from .relations import score_relations
+        from .relations import score_relation_examples
 
-        return score_relations(examples)
+        return score_relation_examples(examples)
 
 
 RELATIONS_DEFAULT_CONFIG = {
