@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _KOREAN_UNITS = {"조": 10**12, "억": 10**8, "만": 10**4, "천": 10**3, "백": 10**2, "십": 10}
