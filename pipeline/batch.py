@@ -35,7 +35,8 @@ from pathlib import Path
 
 from . import readers
 from .document import from_spacy
-from .writers import JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
+from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
+from .writers import DamagedOutputError, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
 
 #: Documents a batch (the unit sent to a worker process, and Kiwi's batch).
 DEFAULT_BATCH_SIZE = 64
@@ -90,7 +91,7 @@ class Summary:
         )
 
 
-class ResumeError(ValueError):
+class ResumeError(RunStateError):
     """The output of the interrupted run does not continue these inputs."""
 
 
@@ -309,8 +310,45 @@ def _quiet_threads() -> None:
             pass
 
 
-def _init_worker(payload: tuple) -> None:
+def _parent_alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, killed and not yet reaped, counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+def _watch_parent(pid: int, every: float = 0.5) -> None:
+    """Exit this worker as soon as the run's main process is gone (``kill -9`` included).
+
+    Workers are children of the forkserver, not of the main process, and hold the
+    forkserver's and the resource tracker's pipes open: without this they, the
+    forkserver and the tracker would all outlive a killed run.
+    """
+    import threading
+
+    def watch() -> None:
+        while _parent_alive(pid):
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(payload: tuple, parent_pid: int | None = None) -> None:
     global _WORKER_NLP
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the main process decides
+    if parent_pid is not None:
+        _watch_parent(parent_pid)
     _quiet_threads()
     kind, value = payload
     _WORKER_NLP = pickle.loads(value) if kind == "pickle" else load_model(value)
@@ -348,7 +386,7 @@ def annotate_batches(model, batches_: Iterable[list], *, n_process: int = 1) -> 
     from concurrent.futures import ProcessPoolExecutor
 
     payload = ("pickle", pickle.dumps(model)) if is_pipeline(model) else ("name", model)
-    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload,))
+    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload, os.getpid()))
     pending: deque = deque()
     try:
         for batch in batches_:
@@ -508,31 +546,62 @@ def run(
     ``model``: a loaded pipeline, or a name for :func:`load_model` (better with
     ``n_process`` > 1: each worker loads it itself). ``fmt``: ``jsonl`` or
     ``parquet`` (``output`` is then a directory). ``n_process``: worker processes
-    (0: one per core). Raises :class:`ResumeError` when ``resume`` finds an output
-    that does not continue these inputs.
+    (0: one per core). Raises :class:`~pipeline.runstate.RunStateError` when the
+    output is an input or another run holds it, and :class:`ResumeError` when
+    ``resume`` finds an output that does not continue these inputs (see
+    :mod:`pipeline.runstate`).
     """
-    inputs = readers.expand(inputs)
-    n_process = n_process or os.cpu_count() or 1
+    named, inputs = list(inputs), readers.expand(inputs)
+    settings = {
+        "fmt": fmt,
+        "n_process": n_process or os.cpu_count() or 1,
+        "batch_size": batch_size,
+        "progress": progress,
+        "resume": resume,
+        "part_rows": part_rows,
+        "read_opts": {"text_field": text_field, "id_field": id_field, "max_chars": max_chars},
+    }
+    if output == "-":
+        if fmt != "jsonl":
+            raise ValueError("only JSONL can go to standard output")
+        return _run(model, inputs, None, **settings)
+    out_path = Path(output)
+    check_output_paths(out_path, inputs, named)
+    if fmt == "jsonl" and out_path.is_dir():
+        raise RunStateError(f"{output} is a directory: JSONL output is a file (Parquet output is a directory)")
+    if fmt == "parquet" and out_path.exists() and not out_path.is_dir():
+        raise RunStateError(f"{output} is a file: Parquet output is a directory of part files")
+    with OutputLock(out_path):
+        manifest = RunManifest.for_run(inputs, model_identity(model), {"format": fmt, **settings["read_opts"]})
+        if resume:
+            if "-" in inputs:
+                raise ResumeError("standard input cannot be resumed: its records cannot be read again")
+            check_resume(out_path, manifest)
+        manifest.write(out_path)
+        return _run(model, inputs, out_path, **settings)
+
+
+def _run(model, inputs: list[str], out_path: Path | None, *, fmt, n_process, batch_size, progress, resume, part_rows, read_opts) -> Summary:
+    """The run proper, with the output (None: stdout) locked and its manifest written."""
     summary = Summary()
     start = time.perf_counter()
-    to_stdout = output == "-"
-    if to_stdout and fmt != "jsonl":
-        raise ValueError("only JSONL can go to standard output")
-    out_path = Path(output)
     skip, last = (0, set())
-    if resume and not to_stdout:
-        skip, last = _resume_state(out_path, fmt)
-    if to_stdout:
+    if resume and out_path is not None:
+        try:
+            skip, last = _resume_state(out_path, fmt)
+        except DamagedOutputError as exc:
+            raise ResumeError(str(exc)) from None
+    if out_path is None:
         writer = StdoutWriter()
     elif fmt == "parquet":
         writer = ParquetWriter(out_path, resume=resume, rows_per_part=part_rows)
     else:
         writer = JsonlWriter(out_path, resume=resume)
-    err_writer = None if to_stdout else JsonlWriter(errors_path(out_path), resume=resume)
+    err_writer = None if out_path is None else JsonlWriter(errors_path(out_path), resume=resume)
     sink = Sink(writer, err_writer, summary, consumed=skip)
     bar = None
     try:
-        records = _skip(iter_records(inputs, text_field=text_field, id_field=id_field, max_chars=max_chars), skip, last, out_path)
+        records = _skip(iter_records(inputs, **read_opts), skip, last, out_path)
         summary.skipped = skip
         bar = _progress_bar(inputs, skip, enabled=progress)
         for results in annotate_batches(model, batches(records, batch_size), n_process=n_process):

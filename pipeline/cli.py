@@ -7,12 +7,15 @@ Label Studio export/import), ``train`` and ``evaluate``.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import signal
 import sys
 
 from . import readers
 from .corpora import cli as corpus_cli
+from .runstate import RunStateError, check_output_paths
 from .training import cli as training_cli
 
 
@@ -82,15 +85,27 @@ def _fail(message: str) -> int:
     return 2
 
 
+class Terminated(Exception):
+    """SIGTERM, turned into an exception so that the run closes its files on the way out."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def cmd_annotate(args) -> int:
     from concurrent.futures import BrokenExecutor
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)
 
     from . import batch
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:
         inputs = readers.expand(args.inputs)
-    except readers.InputError as exc:
+        check_output_paths(args.output, inputs, args.inputs)
+    except (readers.InputError, RunStateError) as exc:
         return _fail(str(exc))
     if args.output == "-" and (args.resume or fmt == "parquet" or args.engine == "dask"):
         return _fail("--resume, --format parquet and --engine dask need an output path, not stdout")
@@ -143,12 +158,26 @@ def cmd_annotate(args) -> int:
             )
     except batch.ResumeError as exc:
         return _fail(f"cannot resume: {exc}")
+    except RunStateError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            print(
+                f"error: the disk is full ({exc.filename or args.output}); what was written is kept: "
+                "free some space and rerun with --resume",
+                file=sys.stderr,
+            )
+            return 1
+        raise
     except BrokenExecutor as exc:
         print(f"error: a worker process died ({exc}); what was written is kept: rerun with --resume", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: rerun with --resume to continue", file=sys.stderr)
+        print("interrupted: what was written is kept; rerun with --resume to continue", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated: what was written is kept; rerun with --resume to continue", file=sys.stderr)
+        return 143
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
         for example in summary.error_examples[:3]:

@@ -28,6 +28,7 @@ import csv
 import gzip
 import json
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -126,15 +127,33 @@ def _is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+class BadId(ValueError):
+    """An id value that is neither a string nor an integer."""
+
+
 def _clean_id(rid) -> str | None:
+    """An id as a string: strings as they are, integers in decimal; None or "" for none.
+
+    Anything else (true, 1.5, an object) raises :class:`BadId`: turning it into a
+    string would silently change what the user wrote (``true`` → ``True``).
+    """
     if rid is None:
         return None
-    rid = rid if isinstance(rid, str) else json.dumps(rid, ensure_ascii=False) if isinstance(rid, (dict, list)) else str(rid)
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+        raise BadId(f"id is {json.dumps(rid, ensure_ascii=False)[:80]} ({type(rid).__name__}): ids must be strings or integers")
+    rid = rid if isinstance(rid, str) else str(rid)
     if rid == "":
         return None
     if _SURROGATES.search(rid):
         rid = rid.encode("utf-8", "backslashreplace").decode("utf-8")
     return rid
+
+
+def _id_or_none(rid) -> str | None:
+    try:
+        return _clean_id(rid)
+    except BadId:
+        return None
 
 
 def check_text(source: str, line: int, rid, text, *, text_field: str = "text", max_chars: int = MAX_CHARS) -> Record:
@@ -145,7 +164,10 @@ def check_text(source: str, line: int, rid, text, *, text_field: str = "text", m
     or non-string value, white space only, over ``max_chars`` characters, or unpaired
     surrogates (``"\\ud800"`` in JSON: not Unicode, cannot be written as UTF-8).
     """
-    rid = _clean_id(rid) or f"{source}:{line}"
+    try:
+        rid = _clean_id(rid) or f"{source}:{line}"
+    except BadId as exc:
+        return Failure(source, line, None, str(exc))
     if text is None:
         return Failure(source, line, rid, f"missing text field {text_field!r}")
     if not isinstance(text, str):
@@ -188,10 +210,27 @@ def read(
         return
     path = Path(name)
     kind = kind_of(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            yield Failure(source, 0, None, "not a regular file (a FIFO, device or socket): not read")
+            return
+        with open(path, "rb") as f:
+            gzipped = f.read(2) == b"\x1f\x8b"
+    except OSError as exc:
+        yield Failure(source, 0, None, f"cannot read the file: {exc.strerror or exc}")
+        return
+    try:
+        yield from _read_file(source, path, kind, gzipped, opts, byte_range, first_line, row_groups)
+    except OSError as exc:  # the file became unreadable while it was read
+        yield Failure(source, 0, None, f"reading the file failed, the rest of it is not read: {exc.strerror or exc}")
+
+
+def _read_file(source, path, kind, gzipped, opts, byte_range, first_line, row_groups) -> Iterator[Record]:
+    max_chars = opts["max_chars"]
     if kind == ".txt":
         yield from _read_txt(source, path, max_chars)
-    elif kind == ".jsonl.gz":
-        yield from _read_gzip(source, path, **opts)
+    elif kind == ".jsonl.gz" or (gzipped and kind in (".jsonl", ".json") and byte_range is None):
+        yield from _read_gzip(source, path, **opts)  # gzip content under a .jsonl name is read as what it is
     elif kind in (".jsonl", ".json"):
         with open(path, "rb") as f:
             if kind == ".json" and byte_range is None and _starts_with(f, b"["):
@@ -212,17 +251,24 @@ def _starts_with(f, prefix: bytes) -> bool:
     return head.startswith(prefix)
 
 
+def txt_id(source: str) -> str:
+    """A .txt document's id: its path as named, without the suffix (``news/2024/a``), so that
+    files of the same name in different folders keep different ids."""
+    return source[:-4] if source.lower().endswith(".txt") else source
+
+
 def _read_txt(source: str, path: Path, max_chars: int) -> Iterator[Record]:
     size = path.stat().st_size
+    rid = txt_id(source)
     if size > 4 * max_chars + 3:  # more characters than the limit, whatever the encoding
-        yield Failure(source, 1, path.stem, f"file has {size:,} bytes: over the {max_chars:,}-character limit")
+        yield Failure(source, 1, rid, f"file has {size:,} bytes: over the {max_chars:,}-character limit")
         return
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        yield Failure(source, 1, path.stem, f"not UTF-8: {exc.reason} at byte {exc.start}")
+        yield Failure(source, 1, rid, f"not UTF-8: {exc.reason} at byte {exc.start}")
         return
-    yield check_text(source, 1, path.stem, text.lstrip("\ufeff"), max_chars=max_chars)
+    yield check_text(source, 1, rid, text.lstrip("\ufeff"), max_chars=max_chars)
 
 
 def _read_gzip(source: str, path: Path, **opts) -> Iterator[Record]:
@@ -325,45 +371,65 @@ def _raise_csv_limit() -> None:
 
 
 def _read_csv(source: str, path: Path, *, text_field: str, id_field: str, max_chars: int) -> Iterator[Record]:
+    """Rows of a CSV file, read strictly.
+
+    A row that breaks the format (an unterminated quote, a stray quote, a field
+    count other than the header's) is one :class:`Failure` naming the line it
+    starts on; reading starts again on the line after it, so one bad quote cannot
+    swallow the rows that follow it.
+    """
     _raise_csv_limit()  # the default (131,072 characters) would reject a long article
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
+        lines = f.readlines() if path.stat().st_size < 1 << 30 else None
+    if lines is None:
+        yield Failure(source, 0, None, "CSV file over 1 GB: split it, or convert it to JSONL or Parquet")
+        return
+    header_reader = csv.reader(lines[:1], strict=True)
+    try:
+        header = next(header_reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield Failure(source, 1, None, f"unreadable CSV header: {exc}")
+        return
+    if text_field not in header:
+        yield Failure(source, 1, None, f"no column {text_field!r} (columns: {header})")
+        return
+    ti = header.index(text_field)
+    ii = header.index(id_field) if id_field in header else None
+    at = 1  # lines consumed so far
+    while at < len(lines):
+        reader = csv.reader(lines[at:], strict=True)
+        start = at + 1  # the line the next row starts on
         try:
-            header = next(reader)
-        except StopIteration:
+            for row in reader:
+                line = at + reader.line_num
+                if row:
+                    yield _csv_record(source, start, line, row, header, ti, ii, text_field, max_chars)
+                start = line + 1
             return
         except csv.Error as exc:
-            yield Failure(source, 1, None, f"unreadable CSV header: {exc}")
-            return
-        if text_field not in header:
-            yield Failure(source, 1, None, f"no column {text_field!r} (columns: {header})")
-            return
-        ti = header.index(text_field)
-        ii = header.index(id_field) if id_field in header else None
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield Failure(source, reader.line_num, None, f"malformed CSV row: {exc}")
-                continue
-            if not row:
-                continue
-            line = reader.line_num
-            rid = row[ii] if ii is not None and ii < len(row) else None
-            text = row[ti] if ti < len(row) else None
-            bad = next((v for v in row if _SURROGATES.search(v)), None)
-            if bad is not None:
-                raw = bad.encode("utf-8", "surrogateescape")
-                try:
-                    raw.decode("utf-8")
-                    reason = "text holds an unpaired surrogate (invalid Unicode)"
-                except UnicodeDecodeError as exc:
-                    reason = f"not UTF-8: {exc.reason} at byte {exc.start} of a field"
-                yield Failure(source, line, _clean_id(rid), reason)
-                continue
-            yield check_text(source, line, rid, text, text_field=text_field, max_chars=max_chars)
+            yield Failure(source, start, None, f"malformed CSV row starting on line {start}: {exc}; read again from line {start + 1}")
+            at = start
+
+
+def _csv_record(source, start, line, row, header, ti, ii, text_field, max_chars) -> Record:
+    rid = row[ii] if ii is not None and ii < len(row) else None
+    if len(row) != len(header):
+        return Failure(
+            source, start, _id_or_none(rid), f"row has {len(row)} fields, the header {len(header)} (a stray quote or delimiter?)"
+        )
+    text = row[ti]
+    bad = next((v for v in row if _SURROGATES.search(v)), None)
+    if bad is not None:
+        raw = bad.encode("utf-8", "surrogateescape")
+        try:
+            raw.decode("utf-8")
+            reason = "text holds an unpaired surrogate (invalid Unicode)"
+        except UnicodeDecodeError as exc:
+            reason = f"not UTF-8: {exc.reason} at byte {exc.start} of a field"
+        return Failure(source, line, _id_or_none(rid), reason)
+    return check_text(source, line, rid, text, text_field=text_field, max_chars=max_chars)
 
 
 def _read_parquet(
@@ -393,7 +459,7 @@ def _read_parquet(
                     try:
                         text = text.decode("utf-8")
                     except UnicodeDecodeError as exc:
-                        yield Failure(source, row, _clean_id(rid), f"not UTF-8: {exc.reason} at byte {exc.start}")
+                        yield Failure(source, row, _id_or_none(rid), f"not UTF-8: {exc.reason} at byte {exc.start}")
                         continue
                 yield check_text(source, row, rid, text, text_field=text_field, max_chars=max_chars)
     except Exception as exc:
@@ -406,6 +472,8 @@ def count_records(name: str) -> int | None:
         return None
     path = Path(name)
     kind = kind_of(path)
+    if not path.is_file():
+        return None
     if kind == ".txt":
         return 1
     if kind == ".parquet":

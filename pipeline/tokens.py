@@ -267,6 +267,12 @@ class KiwiTokenizer:
         self._load_cfg(json.loads(data.decode("utf-8")))
         return self
 
+    def initialize(self, get_examples=None, *, nlp=None, user_words_path: str | None = None) -> None:
+        """Training-time setup (``[initialize.tokenizer]``): add a user dictionary's words."""
+        if user_words_path:
+            for word, tag, score in read_user_words(user_words_path):
+                self.add_user_word(word, tag, score)
+
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -287,15 +293,17 @@ def _rebuild(vocab, model_type, num_workers, user_words) -> KiwiTokenizer:
 
 
 @registry.tokenizers("pipeline.KiwiTokenizer.v1")
-def create_kiwi_tokenizer(model_type: str = "none", num_workers: int = -1, user_words_path: str | None = None):
+def create_kiwi_tokenizer(model_type: str = "none", num_workers: int = -1):
     """Config entry point: ``[nlp.tokenizer] @tokenizers = "pipeline.KiwiTokenizer.v1"``.
 
-    ``user_words_path`` names a TSV of ``word<TAB>tag[<TAB>score]`` lines.
+    A user dictionary is read once, when a pipeline is initialised for training
+    (``[initialize.tokenizer] user_words_path = "words.tsv"``), and saved with the
+    tokenizer; loading a model reads nothing outside its own directory, so a
+    crafted ``config.cfg`` cannot make ``spacy.load`` open other files.
     """
 
     def make(nlp) -> KiwiTokenizer:
-        words = read_user_words(user_words_path) if user_words_path else []
-        return KiwiTokenizer(nlp.vocab, model_type=model_type, num_workers=num_workers, user_words=words)
+        return KiwiTokenizer(nlp.vocab, model_type=model_type, num_workers=num_workers)
 
     return make
 

@@ -33,54 +33,50 @@ def dumps(record: dict) -> str:
     return line
 
 
+class DamagedOutputError(ValueError):
+    """A line before the last of an output file does not parse: the file was altered."""
+
+
 def complete_lines(path: str | Path, *, truncate: bool = False) -> tuple[int, dict | None]:
     """(number of complete JSON lines, the last of them parsed) in a file a killed run wrote.
 
     A partial last line (no newline, or one that does not parse) does not count;
     with ``truncate`` it is cut off, so that appending continues on a clean line.
-    Only the last line is parsed: lines before it were complete when written.
+    Every earlier line must parse: a kill can only damage the end of the file, so a
+    damaged line before it means the file was altered, and
+    :class:`DamagedOutputError` names it.
     """
     path = Path(path)
     if not path.exists():
         return 0, None
-    count, end = 0, 0  # complete lines, and the offset just after the last of them
+    count, end, last, bad = 0, 0, None, None  # complete lines, offset after them, the last parsed, first damaged
     with open(path, "rb") as f:
-        pos = 0
-        while True:
-            chunk = f.read(16 * 1024 * 1024)
-            if not chunk:
-                break
-            n = chunk.count(b"\n")
-            if n:
-                count += n
-                end = pos + chunk.rindex(b"\n") + 1
-            pos += len(chunk)
-        last = None
-        while count:
-            start = _line_start(f, end)
-            f.seek(start)
+        for raw in iter(f.readline, b""):
+            if not raw.endswith(b"\n"):
+                break  # a partial last line: redone
             try:
-                last = json.loads(f.read(end - start))
-                break
+                parsed = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError):
-                count, end, last = count - 1, start, None  # a damaged line: redo it
-    if truncate and end != pos:
+                if bad is None:
+                    bad = count + 1
+                parsed = None
+            else:
+                if bad is not None:
+                    raise DamagedOutputError(
+                        f"{path}: line {bad} is damaged (not a JSON record) but later lines are intact: "
+                        "the file was altered after it was written; rerun without --resume"
+                    )
+            count += 1
+            end += len(raw)
+            last = parsed
+            if bad is None:
+                good_count, good_end, good_last = count, end, last
+    if bad is not None:  # damaged lines at the very end: a kill mid-write, redone
+        count, end, last = (good_count, good_end, good_last) if bad > 1 else (0, 0, None)
+    size = path.stat().st_size
+    if truncate and end != size:
         os.truncate(path, end)
     return count, last
-
-
-def _line_start(f, end: int) -> int:
-    """Offset of the start of the line that ends (with its newline) at ``end``."""
-    pos, step = end - 1, 65_536
-    while pos > 0:
-        lo = max(0, pos - step)
-        f.seek(lo)
-        chunk = f.read(pos - lo)
-        nl = chunk.rfind(b"\n")
-        if nl >= 0:
-            return lo + nl + 1
-        pos, step = lo, step * 2
-    return 0
 
 
 class _LineWriter:

@@ -23,6 +23,7 @@ import pytest
 from pipeline import batch, readers, writers
 from pipeline.cli import main
 from pipeline.document import validate
+from pipeline.runstate import RunManifest, model_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +85,7 @@ def test_every_input_format_in_order_with_generated_ids(tmp_path, blank):
     recs = read_jsonl(out)
     src = str(d)
     assert [r["id"] for r in recs] == [
-        "a",
+        f"{src}/a",  # a .txt file's id is its path as named, without .txt
         f"{src}/b.jsonl:1",
         "7",
         "gz",
@@ -298,6 +299,8 @@ def test_resume_cuts_a_partial_line_and_checks_the_inputs(tmp_path, corpus, caps
     out.write_bytes(full + writers.dumps(ref[1000]).encode()[:57])  # killed mid-line
     err_lines = [e for e in ref_errors if (e["source"], e["line"]) < (ref[1000]["source"]["file"], ref[1000]["source"]["line"])]
     Path(f"{out}.errors.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in err_lines))
+    options = {"format": "jsonl", "text_field": "text", "id_field": "id", "max_chars": readers.MAX_CHARS}
+    RunManifest.for_run([str(src)], model_identity("blank"), options).write(out)  # as the killed run left it
     assert annotate([str(src), "-o", str(out), "-q", "--resume"]) == 0
     assert read_jsonl(out) == ref and read_jsonl(f"{out}.errors.jsonl") == ref_errors
     # a finished output resumes to itself

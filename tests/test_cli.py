@@ -37,7 +37,7 @@ def test_annotate_txt_and_jsonl(tmp_path):
     rc = main(["annotate", str(txt), str(jsonl), "-o", str(out), "-m", "blank", "--text-field", "body", "--id-field", "doc_id", "-q"])
     assert rc == 0
     records = _read(out)
-    assert [r["id"] for r in records] == ["기사", "a", "b"]
+    assert [r["id"] for r in records] == [str(txt)[: -len(".txt")], "a", "b"]  # a .txt id: its path as named
     for rec in records:
         assert validate(Document.from_dict(rec)) == []
     assert len(records[1]["sentences"]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -149,15 +150,23 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    tasks = labelstudio.read_tasks(args.tasks)
-    n = 0
-    with open(args.output, "w", encoding="utf-8") as f:
-        for i, doc in enumerate(labelstudio.import_tasks(tasks)):
-            problems = validate(Document.from_dict(doc))
-            if problems:
-                print(f"error: task {i} ({doc['id']}): {problems[0]}", file=sys.stderr)
-                return 1
+    """Read every task, validate it, and only then replace the output (written to a temporary file)."""
+    try:
+        tasks = labelstudio.read_tasks(args.tasks)
+        docs = list(labelstudio.import_tasks(tasks))
+    except labelstudio.TaskError as exc:
+        print(f"error: {exc}; {args.output} is left as it was", file=sys.stderr)
+        return 1
+    for i, doc in enumerate(docs):
+        problems = validate(Document.from_dict(doc))
+        if problems:
+            print(f"error: task {i} ({doc['id']}): {problems[0]}; {args.output} is left as it was", file=sys.stderr)
+            return 1
+    out = Path(args.output)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for doc in docs:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
-            n += 1
-    print(f"{n} documents written to {args.output}")
+    os.replace(tmp, out)
+    print(f"{len(docs)} documents written to {args.output}")
     return 0
