@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 #: Source kinds and the files they come from, relative to the data directory.
-ECON_NEWS_FILES = ("econ-news/collector_c.jsonl", "econ-news/collector_d.jsonl")
+#: Every ``econ-news/collector_*.jsonl`` file is read; ids are unique across them.
+ECON_NEWS_GLOB = "econ-news/collector_*.jsonl"
 SEED_FILE = "seed/nhc-media-cluster-article.txt"
 SEED_ID = "seed-nhc-media"
 KLUE_NER_DEV = "klue/klue-ner-v1.1_dev.fixed.tsv"
@@ -62,8 +63,8 @@ def text_sha256(text: str) -> str:
 @lru_cache(maxsize=8)
 def _econ_news(data_dir: Path) -> dict[str, dict]:
     records: dict[str, dict] = {}
-    for name in ECON_NEWS_FILES:
-        with open(data_dir / name, encoding="utf-8") as f:
+    for path in sorted(data_dir.glob(ECON_NEWS_GLOB)):
+        with open(path, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     rec = json.loads(line)
