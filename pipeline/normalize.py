@@ -17,7 +17,6 @@ from functools import lru_cache
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _KOREAN_UNITS = {"조": 10**12, "억": 10**8, "만": 10**4, "천": 10**3, "백": 10**2, "십": 10}
-_AMOUNT = re.compile(rf"(?:(?:{_NUM})\s*(?:조|억|천만|백만|십만|만|천|백|십)\s*)+(?:{_NUM})?|{_NUM}")
 _CURRENCY = {"원": "KRW", "달러": "USD", "불": "USD", "유로": "EUR", "엔": "JPY", "위안": "CNY"}
 _COUNTS = {
     "명": "persons",
@@ -51,7 +50,7 @@ METRICS = {
 }
 _DIRECTION = (
     ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮")),
-    ("increase", ("증가", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장")),
+    ("increase", ("증가", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출")),
 )
 
 
@@ -68,9 +67,15 @@ class OutcomeValue:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+_HANGUL_DIGITS = {"일": "1", "이": "2", "삼": "3", "사": "4", "오": "5", "육": "6", "칠": "7", "팔": "8", "구": "9"}
+#: A number in Hangul numerals (``이십만``, ``삼천억``): digits and at least one power word.
+HANGUL_NUMBER = r"(?:[일이삼사오육칠팔구]?[십백천]|[일이삼사오육칠팔구]?[만억조])(?:[일이삼사오육칠팔구십백천만억조])*"
+
+
 def parse_number(text: str) -> float | None:
-    """A number written the Korean way: ``1조 2천억``, ``3만5천``, ``163.3``, ``1,240``."""
+    """A number written the Korean way: ``1조 2천억``, ``3만5천``, ``163.3``, ``1,240``, ``이십만``, ``삼천억``."""
     text = text.replace(",", "").replace(" ", "")
+    text = "".join(_HANGUL_DIGITS.get(ch, ch) for ch in text)
     if not text:
         return None
     total = 0.0
@@ -103,8 +108,27 @@ def parse_number(text: str) -> float | None:
     return total + current + small if matched else None
 
 
+#: A value with its unit: figures (``3억8000만``), Hangul numerals (``이십만``), then %, money or a counter.
+_VALUE = (
+    rf"(?P<num>(?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM}|{HANGUL_NUMBER})\s*"
+    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|불|유로|엔|위안|개사|개국|명|건|곳|개|배|위|대|톤|캔|종)"
+)
+_VALUE_RE = re.compile(_VALUE)
+_UNITS = {"%p": "%p", "%포인트": "%p", "%": "%", "퍼센트": "%", **_CURRENCY, **_COUNTS}
+
+
+def _values(text: str) -> list[re.Match]:
+    """Every number-with-unit in ``text``, years (``2017년``) left out."""
+    return [m for m in _VALUE_RE.finditer(text) if not text.startswith("년", m.end("num"))]
+
+
 def parse_outcome(text: str) -> OutcomeValue:
-    """A structured reading of an OUTCOME span (fields stay None where the text is silent)."""
+    """A structured reading of an OUTCOME span (fields stay None where the text is silent).
+
+    The value is the figure the span reports; a figure marked as the starting point
+    (``12%에서``) is the base and one marked as a reference (``5%보다``) too, and the
+    direction follows the cue word, else the move from base to value.
+    """
     out = OutcomeValue()
     compact = text.replace(" ", "")
     for metric, cues in METRICS.items():
@@ -116,27 +140,20 @@ def parse_outcome(text: str) -> OutcomeValue:
     elif "전년" in text:
         out.period = "전년 대비"
     year = re.search(r"(\d{4})년", text)
-    base_match = re.search(rf"({_NUM}\s*(?:조|억|천만|만|천)?\s*(?:원|달러)?)\s*에서", text)
-    if base_match:
-        out.base = parse_number(re.sub(r"[원달러\s]", "", base_match.group(1)))
-        if year and out.period is None:
+    values = _values(text)
+    base = next((m for m in values if re.match(r"\s*(?:에서|보다)", text[m.end() :])), None)
+    if base is not None:
+        out.base = parse_number(base.group("num"))
+        if year and out.period is None and text.startswith("에서", base.end()):
             out.period = f"{year.group(1)}년 대비"
-    tail = text[base_match.end() :] if base_match else text
-    tail_wo_years = re.sub(r"\d{4}\s*년", "", tail)
-    pct = re.search(rf"({_NUM})\s*(%p|%포인트|%|퍼센트)", tail_wo_years)
-    if pct:
-        out.value = parse_number(pct.group(1))
-        out.unit = "%p" if pct.group(2) in ("%p", "%포인트") else "%"
-    else:
-        money = re.search(rf"((?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM})\s*(원|달러|불|유로|엔|위안)", tail_wo_years)
-        if money:
-            out.value = parse_number(money.group(1))
-            out.unit = _CURRENCY[money.group(2)]
-        else:
-            count = re.search(rf"((?:{_NUM}\s*(?:만|천)\s*)*(?:{_NUM})?)\s*(개사|개국|명|건|곳|개|배|위|대|톤|캔|종)", tail_wo_years)
-            if count and count.group(1).strip():
-                out.value = parse_number(count.group(1))
-                out.unit = _COUNTS[count.group(2)]
+        values = [m for m in values if m.start() >= base.end()]
+    if values:
+        # a percentage wins over an amount in the same span (매출 30억원, 20% 증가: the change is reported)
+        value = next((m for m in values if _UNITS[m.group("unit")] in ("%", "%p")), values[0])
+        out.value = parse_number(value.group("num"))
+        out.unit = _UNITS[value.group("unit")]
+        if out.metric == "고용" and out.unit in ("items", "persons") and "일자리" in text:
+            out.unit = "jobs"
     if out.unit == "rank":
         out.direction = "rank"
         out.metric = out.metric if out.metric not in (None, "수상") else "순위"
@@ -149,7 +166,9 @@ def parse_outcome(text: str) -> OutcomeValue:
                 out.direction = direction
                 break
         else:
-            if out.value is not None:
+            if out.value is not None and out.base is not None and out.unit != "times":
+                out.direction = "increase" if out.value > out.base else "decrease" if out.value < out.base else "level"
+            elif out.value is not None:
                 out.direction = "level"
     return out
 
@@ -167,4 +186,5 @@ def canonical_name(name: str) -> str:
     while previous != text:
         previous = text
         text = _LEGAL.sub("", text)
-    return re.sub(r"\s+", "", text).strip("'\"‘’“”")
+    # spacing is folded, except before a figure: 참여기업 1,240곳 keeps its space
+    return re.sub(r"\s+(?!\d)|(?<=\d)\s+", "", text).strip("'\"‘’“”")

@@ -17,6 +17,9 @@ from pipeline.normalize import canonical_name, parse_number, parse_outcome
         ("2억5천만", 2.5e8),
         ("천만", 1e7),
         ("97억", 9.7e9),
+        ("이십만", 200_000),
+        ("삼천억", 3e11),
+        ("오십", 50),
     ],
 )
 def test_korean_numbers(text, value):
@@ -43,6 +46,14 @@ def test_korean_numbers(text, value):
         ("수출액은 평균 18.2% 감소", {"metric": "수출", "value": 18.2, "direction": "decrease"}),
         ("특허 68건", {"metric": "특허", "value": 68, "unit": "cases"}),
         ("시리즈A 투자 45억원", {"metric": "투자 유치", "value": 4.5e9, "unit": "KRW"}),
+        # the cases a user reported (issue: outcome values that are right)
+        ("불량률 12%에서 3%로 낮아졌다", {"value": 3, "base": 12, "unit": "%", "direction": "decrease"}),
+        ("고용 인원이 45명에서 78명으로", {"metric": "고용", "value": 78, "base": 45, "unit": "persons", "direction": "increase"}),
+        ("수출이 5%보다 2배", {"metric": "수출", "value": 2, "unit": "times", "base": 5}),
+        ("일자리 120개 창출", {"metric": "고용", "value": 120, "unit": "jobs", "direction": "increase"}),
+        ("매출이 2억원에서 9억원으로", {"metric": "매출", "value": 9e8, "base": 2e8, "unit": "KRW", "direction": "increase"}),
+        ("매출 이십만 원", {"value": 200_000, "unit": "KRW"}),
+        ("수출 삼천억원", {"metric": "수출", "value": 3e11, "unit": "KRW"}),
     ],
 )
 def test_outcome_values(text, expected):
@@ -55,3 +66,5 @@ def test_canonical_names_fold_legal_affixes_and_spacing():
     forms = ["㈜백억전자", "(주) 백억전자", "주식회사 백억 전자", "백억전자㈜", "（주）백억전자"]
     assert {canonical_name(f) for f in forms} == {"백억전자"}
     assert canonical_name("(재)충북테크노파크") == "충북테크노파크"
+    assert canonical_name("참여기업 1,240곳") == "참여기업 1,240곳"  # a group keeps the space before its count
+    assert canonical_name("참여 기업 1,240곳") == canonical_name("참여기업  1,240곳")
