@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--speed-sentences", type=int, default=2000)
+    parser.add_argument(
+        "--split", action="append", choices=("dev", "test"), help="econ splits to score (default: dev; test once per model)"
+    )
     args = parser.parse_args()
     nlp = pipeline.load(args.model)
     print(f"model: {args.model or pipeline.default_model_path()}  pipes: {nlp.pipe_names}")
@@ -47,7 +50,7 @@ def main() -> None:
     with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p == "ner"]):
         result = evaluate(nlp, klue)
     table(f"standard layer, KLUE dev split ({len(klue)} sentences), exact spans", result["standard"]["exact"])
-    for split in ("dev", "test"):
+    for split in args.split or ["dev"]:
         records = corpora.records("econ", split, args.data_dir)
         with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p == "econ_ner"]):
             result = evaluate(nlp, records)

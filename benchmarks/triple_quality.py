@@ -1,6 +1,8 @@
 """Relation and triple scores of the default model, per relation and per source kind.
 
-    python benchmarks/triple_quality.py [--model PATH] [--data-dir DIR]
+    python benchmarks/triple_quality.py [--model PATH] [--data-dir DIR] [--split dev] [--split test]
+
+Choose on dev; the test split is frozen and scored once per model (``--split test``).
 
 Triples: SCHEMA.md's relaxed rule and exact strings, on the econ dev and test
 splits, overall and per source (the two collections of real news, c-* and d-*).
@@ -41,7 +43,7 @@ def report(title: str, preds: list[dict], records: list[dict]) -> None:
     groups = defaultdict(list)
     for p, g in zip(preds, records):
         groups["all"].append((p, g))
-        groups[f"source {g['id'][0]}-*"].append((p, g))
+        groups[f"source {g['id'].split('-')[0]}-*"].append((p, g))
     for name, pairs in groups.items():
         relaxed = score_triples([(p["triples"], g["triples"]) for p, g in pairs])
         exact = score_triples([(p["triples"], g["triples"]) for p, g in pairs], exact_match)
@@ -66,9 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--split", action="append", choices=("dev", "test"), help="splits to score (default: dev)")
     args = parser.parse_args()
     nlp = pipeline.load(args.model)
-    for split in ("dev", "test"):
+    for split in args.split or ["dev"]:
         records = corpora.records("econ", split, args.data_dir)
         report(f"econ {split}: full pipeline ({len(records)} documents)", predict(nlp, records, False), records)
         report(f"econ {split}: gold entities, relation extractor + assembler", predict(nlp, records, True), records)

@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
+from .fact_scorer import Context, FactScorer, candidates, features
 from .normalize import canonical_name, parse_outcome
 from .scoring import norm, relaxed_match
 
@@ -96,6 +97,8 @@ class TripleAssembler:
     def __init__(self, name: str = "triple_assembler", **cfg) -> None:
         self.name = name
         self.cfg = AssemblerConfig(**cfg)
+        #: the learned scorer of candidate facts; without weights the rules decide
+        self.scorer = FactScorer()
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.triples = self.assemble(doc)
@@ -105,7 +108,72 @@ class TripleAssembler:
         for doc in docs:
             yield self(doc)
 
+    def to_disk(self, path, *, exclude=()) -> None:
+        from pathlib import Path
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "scorer.json").write_bytes(self.scorer.to_bytes())
+
+    def from_disk(self, path, *, exclude=()) -> TripleAssembler:
+        from pathlib import Path
+
+        file = Path(path) / "scorer.json"
+        if file.exists():
+            self.scorer.from_bytes(file.read_bytes())
+        return self
+
+    def context(self, doc: Doc) -> Context | None:
+        """The spans, alias clusters, sentences and relation scores candidates are scored from."""
+        spans = list(doc.spans.get(ECON_SPANS_KEY, []))
+        if not spans:
+            return None
+        scores = getattr(doc._, "relation_scores", None) or {(h, t, label): s for h, t, label, s in (doc._.relations or [])}
+        cluster = alias_clusters(spans, doc.text)
+        sent_of = _sentence_index(doc, spans)
+        ctx = Context(doc, spans, cluster, sent_of, scores)
+        ctx.scores = _zero_subject_participation(
+            doc, spans, ctx.by_label.get("COMPANY", []), ctx.by_label.get("PROGRAM", []), cluster, sent_of, scores
+        )
+        return ctx
+
+    def assemble_learned(self, doc: Doc, ctx: Context) -> list[Triple]:
+        """The scorer's facts: for each outcome mention the best (company, program) candidate over
+        the threshold, and further programs of that company over ``second_threshold`` (a prize of a
+        competition that a support program also helped win); one triple per (company, program,
+        outcome text)."""
+        cands = candidates(ctx)
+        probs = self.scorer.score([features(ctx, cand) for cand in cands])
+        per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
+        for cand, prob in zip(cands, probs):
+            if prob >= self.scorer.threshold:
+                per_outcome.setdefault(cand[2], []).append((float(prob), cand))
+        kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
+        for ranked in per_outcome.values():
+            ranked.sort(key=lambda x: -x[0])
+            best_company = ctx.cluster[ranked[0][1][0]]
+            for k, (prob, cand) in enumerate(ranked):
+                c, p, o = cand
+                if k and (ctx.cluster[c] != best_company or prob < self.scorer.second_threshold):
+                    continue
+                key = (ctx.cluster[c], ctx.cluster[p], norm(ctx.spans[o].text))
+                if key not in kept or prob > kept[key][0]:
+                    kept[key] = (prob, cand)
+        agencies = ctx.by_label.get("AGENCY", [])
+        triples = []
+        for prob, (c, p, o) in kept.values():
+            agency = self._agency(doc, ctx.spans, p, agencies, ctx.cluster, ctx.scores)
+            triples.append(self._triple(doc, ctx.spans, c, p, o, agency, round(prob, 4), ctx.sent_of))
+        return sorted(triples, key=lambda t: (t.outcome.start, t.program.start))
+
     def assemble(self, doc: Doc) -> list[Triple]:
+        if self.scorer.weights:
+            ctx = self.context(doc)
+            return self.assemble_learned(doc, ctx) if ctx is not None else []
+        return self.assemble_rules(doc)
+
+    def assemble_rules(self, doc: Doc) -> list[Triple]:
+        """The hand-written assembly (kept for comparison, and used when no scorer is trained)."""
         cfg = self.cfg
         spans = list(doc.spans.get(ECON_SPANS_KEY, []))
         if not spans:

@@ -82,3 +82,14 @@ def test_label_studio_round_trip_is_loss_free(built):
     tasks = json.loads(json.dumps(labelstudio.export(docs)))
     back = list(labelstudio.import_tasks(tasks))
     assert back == [{k: d[k] for k in ("id", "text", "sentences", "entities", "relations", "triples", "meta")} for d in docs]
+
+
+def test_unlabelled_texts_hold_no_evaluation_text(data_dir):
+    from pipeline import corpora
+
+    held_out = {r["text"] for split in ("dev", "test") for r in corpora.records("econ", split, data_dir)}
+    texts = list(corpora.unlabelled_texts(data_dir))
+    assert len(texts) > 21_000  # the raw KLUE train sentences and the real train documents
+    assert not held_out & set(texts)
+    train_real = [r["text"] for r in corpora.records("econ", "train", data_dir) if not r["meta"].get("synthetic")]
+    assert set(train_real) <= set(texts)

@@ -59,6 +59,32 @@ def records(name: str, split: str, data_dir=None) -> list[dict]:
     raise ValueError(f"unknown corpus {name!r}; known: {', '.join(NAMES)}")
 
 
+def unlabelled_texts(data_dir=None):
+    """Texts the models may learn from without labels (self-training, pretraining, lists).
+
+    The raw KLUE NER train sentences (WikiTree news; the project's gold KLUE dev split
+    is not among them) and the texts of the econ corpus's train split. Every text of
+    the econ dev and test splits is held out, and so is any KLUE sentence that repeats
+    one of them, so a model never sees an evaluation text, labelled or not.
+    """
+    from .econ import BUILT_DIR, build
+    from .sources import KLUE_NER_TRAIN_RAW
+
+    if not (BUILT_DIR / "test.jsonl").exists():
+        build(data_dir)
+    held_out = {r["text"] for split in ("dev", "test") for r in records("econ", split, data_dir)}
+    held_out_norm = {" ".join(t.split()) for t in held_out}
+    for r in records("econ", "train", data_dir):
+        if not r.get("meta", {}).get("synthetic"):
+            yield r["text"]
+    with open(resolve_data_dir(data_dir) / KLUE_NER_TRAIN_RAW, encoding="utf-8") as f:
+        for line in f:
+            _, _, text = line.rstrip("\n").partition("\t")
+            norm = " ".join(text.split())
+            if text and norm not in held_out_norm and not any(norm in t for t in held_out_norm if len(norm) > 30):
+                yield text
+
+
 def load(name: str, split: str, data_dir=None):
     """A ``datasets.Dataset`` of one corpus split, with typed features."""
     from datasets import Dataset

@@ -100,6 +100,21 @@ def cmd_validate(args) -> int:
     return 1 if errors else 0
 
 
+def collection_of(doc: dict) -> str:
+    """The collection a document comes from: c … j for the econ-news files, else its source kind."""
+    source = doc["meta"].get("source", "?")
+    return doc["id"].split("-")[0] if source == "econ-news" else source
+
+
+def _counts(docs: list[dict]) -> dict:
+    return {
+        "documents": len(docs),
+        "entities": dict(Counter(e["label"] for d in docs for e in d["entities"])),
+        "relations": sum(len(d["relations"]) for d in docs),
+        "triples": sum(len(d["triples"]) for d in docs),
+    }
+
+
 def corpus_stats(directory: Path) -> dict:
     out: dict = {}
     for split in econ.SPLITS:
@@ -117,6 +132,7 @@ def corpus_stats(directory: Path) -> dict:
             "triples": sum(len(d["triples"]) for d in docs),
             "triples_real": sum(len(d["triples"]) for d in real),
             "documents_without_triple": sum(1 for d in docs if not d["triples"]),
+            "by_collection": {c: _counts([d for d in docs if collection_of(d) == c]) for c in sorted({collection_of(d) for d in docs})},
         }
     return out
 
@@ -137,6 +153,11 @@ def cmd_stats(args) -> int:
         real = s["documents"] - s["by_source"].get("synthetic", 0)
         ents = " ".join(f"{s['entities'].get(label, 0):>8}" for label in labels)
         print(f"{split:<6} {s['documents']:>5} {real:>5} {ents} {sum(s['relations'].values()):>6} {s['triples']:>8} {s['triples_real']:>5}")
+    print(f"\n{'split':<6} {'collection':<10} {'docs':>5} " + " ".join(f"{label:>8}" for label in labels) + f" {'rels':>6} {'triples':>8}")
+    for split, s in stats.items():
+        for coll, c in s["by_collection"].items():
+            ents = " ".join(f"{c['entities'].get(label, 0):>8}" for label in labels)
+            print(f"{split:<6} {coll:<10} {c['documents']:>5} {ents} {c['relations']:>6} {c['triples']:>8}")
     return 0
 
 

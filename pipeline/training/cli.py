@@ -33,6 +33,12 @@ def add_commands(sub) -> None:
         default=3000,
         help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)",
     )
+    t.add_argument(
+        "--standard-from",
+        type=Path,
+        default=None,
+        help="reuse the standard layer (ner) of this pipeline instead of training one (with --layers econ,relations)",
+    )
     t.add_argument("--epochs", type=int, default=3, help="transformers backend: epochs")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
@@ -71,7 +77,13 @@ def cmd_train(args) -> int:
     from .train import train_pipeline
 
     report = train_pipeline(
-        args.output, data_dir=args.data_dir, seed=args.seed, econ_steps=args.econ_steps, standard_steps=args.standard_steps, layers=layers
+        args.output,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        econ_steps=args.econ_steps,
+        standard_steps=args.standard_steps,
+        layers=layers,
+        standard_from=args.standard_from,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

@@ -132,19 +132,27 @@ def train_pipeline(
     econ_steps: int = 6000,
     standard_steps: int = 6000,
     layers=("econ", "standard", "relations"),
+    standard_from: Path | None = None,
 ) -> dict:
-    """Train every part and save the assembled pipeline to ``output``; return a report."""
+    """Train every part and save the assembled pipeline to ``output``; return a report.
+
+    ``standard_from``: a pipeline whose standard layer (``ner``) is reused as it is
+    instead of training one (it learns from KLUE alone, so an econ corpus change
+    need not retrain it).
+    """
     work = work or output.parent / f"{output.name}-work"
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
     econ = train_ner("econ", work, max_steps=econ_steps, seed=seed) if "econ" in layers else None
-    standard = None
+    standard = standard_from
     if "standard" in layers:
         standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
         standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
+    if rel_records is not None:
+        report["fact_scorer"] = train_fact_scorer(nlp, rel_records, corpora.records("econ", "dev", data_dir))
     nlp.meta.update(
         {
             "name": output.name,
@@ -173,3 +181,72 @@ def train_pipeline(
     report["seconds"] = round(time.time() - started)
     (work / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return report
+
+
+# -- the fact scorer ---------------------------------------------------------------------
+
+
+def fact_docs(nlp, records: list[dict], *, predicted: bool = False) -> list:
+    """Docs with econ spans (gold, or the recogniser's with ``predicted``) and relation scores."""
+    from ..document import ECON_SPANS_KEY
+
+    if predicted:
+        with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p in ("ner", "triple_assembler")]):
+            return list(nlp.pipe(r["text"] for r in records))
+    rel = nlp.get_pipe("relation_extractor")
+    docs = []
+    for r in records:
+        doc = nlp.make_doc(r["text"])
+        spans = [doc.char_span(e["start"], e["end"], label=e["label"], alignment_mode="expand") for e in r["entities"]]
+        kept, taken = [], set()
+        for s in sorted((s for s in spans if s is not None), key=lambda s: (s.start, -len(s))):
+            if not any(i in taken for i in range(s.start, s.end)):
+                kept.append(s)
+                taken.update(range(s.start, s.end))
+        doc.spans[ECON_SPANS_KEY] = kept
+        docs.append(rel(doc))
+    return docs
+
+
+def fact_examples(nlp, docs: list, records: list[dict]) -> tuple[list[dict], list[int]]:
+    from ..fact_scorer import candidates, features, gold_labels
+
+    assembler = nlp.get_pipe("triple_assembler")
+    feats, labels = [], []
+    for doc, r in zip(docs, records):
+        ctx = assembler.context(doc)
+        if ctx is None:
+            continue
+        cands = candidates(ctx)
+        feats.extend(features(ctx, c) for c in cands)
+        labels.extend(gold_labels(ctx, cands, r["triples"]))
+    return feats, labels
+
+
+def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0) -> dict:
+    """Fit the assembler's fact scorer on the train split (gold entities, the trained relation
+    extractor's scores) and choose its thresholds on dev with gold entities; return the figures."""
+    scorer = nlp.get_pipe("triple_assembler").scorer
+    feats, labels = fact_examples(nlp, fact_docs(nlp, train), train)
+    scorer.fit(feats, labels, c=c)
+    best, table = tune_threshold(nlp, fact_docs(nlp, dev), dev)
+    return {"candidates": len(labels), "positives": sum(labels), "thresholds": list(best), "dev_gold_entities_f1": round(table[best], 4)}
+
+
+def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float], dict]:
+    """The scorer's two thresholds with the best relaxed triple F1 on ``docs`` (dev); F1 by pair."""
+    from ..document import from_spacy
+    from ..scoring import score_triples
+
+    assembler = nlp.get_pipe("triple_assembler")
+    by_threshold = {}
+    for t in [round(0.05 + 0.05 * k, 2) for k in range(12)]:
+        for t2 in (0.6, 0.7, 0.8, 0.9, 1.01):
+            if t2 <= t:
+                continue
+            assembler.scorer.threshold, assembler.scorer.second_threshold = t, t2
+            preds = [from_spacy(assembler(doc), r["id"]).to_dict()["triples"] for doc, r in zip(docs, records)]
+            by_threshold[(t, t2)] = score_triples(zip(preds, [r["triples"] for r in records])).f1
+    best = max(by_threshold, key=by_threshold.get)
+    assembler.scorer.threshold, assembler.scorer.second_threshold = best
+    return best, by_threshold

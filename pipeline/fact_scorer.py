@@ -1,0 +1,197 @@
+"""A learned scorer of candidate facts: which (company, program, outcome) a document states.
+
+The rule assembler (:mod:`pipeline.triples`) decides a fact from a few relation
+scores and thresholds. A reader weighs more: how far apart the three mentions
+are, whether another firm stands closer to the outcome, whether the company is a
+participant group (``참여기업 120개사``) or the firm the story is about, whether
+the program is the one the whole article is about, an anaphor (``이 회사``)
+before the outcome. :class:`FactScorer` scores every candidate — each OUTCOME
+mention with each company entity and each program entity of the document — from
+such features, with a logistic regression learned from the corpus, so the
+assembler can keep the candidates above a threshold chosen on dev.
+
+Training uses scikit-learn; the model is stored as plain numbers (JSON) and
+applied with numpy, so loading it unpickles nothing and needs no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from spacy.tokens import Doc, Span
+
+from .normalize import parse_outcome
+
+_GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|지원|졸업|팀|농가|소상공인|사업자|스타트업|회원사")
+_ANAPHOR = re.compile(r"이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가|이들 기업|이들은")
+_PART_CUE = re.compile(r"참여|참가|선정|입주|지원을 받|지원받|도움을 받|통해|덕분|힘입|활용|이용|수혜|졸업|출신|보육")
+
+
+@dataclass
+class Context:
+    """What the features of one document's candidates share: spans, clusters, sentences, relation scores."""
+
+    doc: Doc
+    spans: list[Span]
+    cluster: list[int]
+    sent_of: list[int]
+    scores: dict
+    by_label: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, s in enumerate(self.spans):
+            self.by_label.setdefault(s.label_, []).append(i)
+
+    def clusters(self, label: str) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in self.by_label.get(label, []):
+            out.setdefault(self.cluster[i], []).append(i)
+        return out
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for e in edges:
+        if n <= e:
+            return str(e)
+    return f">{edges[-1]}"
+
+
+def _nearest(ctx: Context, mentions: list[int], o: int) -> int:
+    """The mention of an entity that stands closest to the outcome (same sentence and before it first)."""
+    so, start = ctx.sent_of[o], ctx.spans[o].start_char
+    return min(mentions, key=lambda m: (abs(ctx.sent_of[m] - so), ctx.spans[m].start_char > start, abs(ctx.spans[m].start_char - start)))
+
+
+def candidates(ctx: Context) -> list[tuple[int, int, int]]:
+    """Every (company mention, program mention, outcome mention): each outcome with the nearest
+    mention of each company entity and of each program entity."""
+    companies, programs = ctx.clusters("COMPANY"), ctx.clusters("PROGRAM")
+    out = []
+    for o in ctx.by_label.get("OUTCOME", []):
+        for cm in companies.values():
+            c = _nearest(ctx, cm, o)
+            for pm in programs.values():
+                out.append((c, _nearest(ctx, pm, o), o))
+    return out
+
+
+def features(ctx: Context, cand: tuple[int, int, int]) -> dict[str, float]:
+    c, p, o = cand
+    spans, sent_of, scores, cluster = ctx.spans, ctx.sent_of, ctx.scores, ctx.cluster
+    companies, programs = ctx.clusters("COMPANY"), ctx.clusters("PROGRAM")
+    cm, pm = companies[cluster[c]], programs[cluster[p]]
+    so = sent_of[o]
+    cd, pd = sent_of[c] - so, sent_of[p] - so
+    f: dict[str, float] = {"bias": 1.0}
+    f[f"c_sdist={_bucket(abs(cd), (0, 1, 2, 4))}"] = 1
+    f[f"p_sdist={_bucket(abs(pd), (0, 1, 2, 4))}"] = 1
+    f[f"cp_sdist={_bucket(abs(cd), (0, 1, 3))}/{_bucket(abs(pd), (0, 1, 3))}"] = 1
+    f["c_before"] = float(spans[c].start_char < spans[o].start_char)
+    f["p_before"] = float(spans[p].start_char < spans[o].start_char)
+    # rank of this entity among its kind by closeness to the outcome
+    for role, group, mine in (("c", companies, c), ("p", programs, p)):
+        dists = sorted(
+            abs(sent_of[_nearest(ctx, ms, o)] - so) * 10_000 + abs(spans[_nearest(ctx, ms, o)].start_char - spans[o].start_char)
+            for ms in group.values()
+        )
+        d = abs(sent_of[mine] - so) * 10_000 + abs(spans[mine].start_char - spans[o].start_char)
+        f[f"{role}_rank={_bucket(dists.index(d), (0, 1, 2))}"] = 1
+        f[f"{role}_n_entities={_bucket(len(group), (1, 2, 4, 8))}"] = 1
+    ach = max(scores.get((m, o, "ACHIEVED"), 0.0) for m in cm)
+    res = max(scores.get((o, m, "RESULT_OF"), 0.0) for m in pm)
+    part = max((scores.get((a, b, "PARTICIPATES_IN"), 0.0) for a in cm for b in pm), default=0.0)
+    runs = max((scores.get((a, m, "RUNS"), 0.0) for a in ctx.by_label.get("AGENCY", []) for m in pm), default=0.0)
+    f.update(ach=ach, res=res, part=part, runs=runs, ach_x_part=ach * part, ach_x_res=ach * res)
+    f[f"c_mentions={_bucket(len(cm), (1, 2, 4))}"] = 1
+    f[f"p_mentions={_bucket(len(pm), (1, 2, 4))}"] = 1
+    f["c_topic"] = float(len(cm) == max(len(v) for v in companies.values()))
+    f["p_topic"] = float(len(pm) == max(len(v) for v in programs.values()))
+    f["c_group"] = float(bool(_GROUP.search(spans[c].text)))
+    sent = spans[o].sent if ctx.doc.has_annotation("SENT_START") else ctx.doc[:]
+    f["anaphor"] = float(bool(_ANAPHOR.search(ctx.doc.text[sent.start_char : spans[o].start_char])))
+    p_sent = spans[p].sent if ctx.doc.has_annotation("SENT_START") else ctx.doc[:]
+    f["p_cue"] = float(bool(_PART_CUE.search(ctx.doc.text[spans[p].end_char : p_sent.end_char])))
+    lo, hi = sorted((spans[c].end_char, spans[o].start_char))
+    f["other_company_between"] = float(
+        cd == 0 and any(lo <= spans[m].start_char < hi and cluster[m] != cluster[c] for m in ctx.by_label.get("COMPANY", []))
+    )
+    value = parse_outcome(spans[o].text)
+    f[f"o_metric={value.metric}"] = 1
+    f[f"o_direction={value.direction}"] = 1
+    f["o_lead"] = float(so == 0)
+    f["all_one_sentence"] = float(cd == 0 and pd == 0)
+    return f
+
+
+class FactScorer:
+    """Logistic regression over :func:`features`, stored as JSON numbers."""
+
+    def __init__(self, weights: dict[str, float] | None = None, threshold: float = 0.5, second_threshold: float = 0.8) -> None:
+        self.weights = dict(weights or {})
+        self.threshold = threshold
+        self.second_threshold = second_threshold
+
+    def score(self, feats: list[dict[str, float]]) -> np.ndarray:
+        if not feats:
+            return np.zeros(0)
+        z = np.array([sum(self.weights.get(k, 0.0) * v for k, v in f.items()) for f in feats])
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def fit(self, feats: list[dict[str, float]], labels: list[int], c: float = 1.0) -> FactScorer:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vec = DictVectorizer()
+        x = vec.fit_transform(feats)
+        model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
+        model.fit(x, labels)
+        self.weights = {name: float(w) for name, w in zip(vec.get_feature_names_out(), model.coef_[0]) if w != 0.0}
+        return self
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {"weights": self.weights, "threshold": self.threshold, "second_threshold": self.second_threshold},
+            ensure_ascii=False,
+            sort_keys=True,
+        ).encode("utf-8")
+
+    def from_bytes(self, data: bytes) -> FactScorer:
+        cfg = json.loads(data.decode("utf-8"))
+        self.weights = {str(k): float(v) for k, v in cfg["weights"].items()}
+        self.threshold = float(cfg["threshold"])
+        self.second_threshold = float(cfg.get("second_threshold", 0.8))
+        return self
+
+
+def gold_labels(ctx: Context, cands: list[tuple[int, int, int]], gold_triples: Iterable[dict]) -> list[int]:
+    """1 for a candidate that states a gold triple: its outcome mention overlaps a gold outcome
+    mention and matches it by SCHEMA.md's string rule, and some mention of its company entity and
+    of its program entity matches the gold parts (any alias). Works for gold and predicted entities."""
+    from .scoring import relaxed_match
+
+    def parts(slot: dict | None) -> list[dict]:
+        return [slot, *slot.get("aliases", [])] if slot else []
+
+    gold = [(parts(t["company"]), parts(t["program"]), parts(t["outcome"])) for t in gold_triples]
+    spans, cluster = ctx.spans, ctx.cluster
+
+    def texts(i: int) -> list[str]:
+        return [spans[m].text for m in range(len(spans)) if cluster[m] == cluster[i] and spans[m].label_ == spans[i].label_]
+
+    out = []
+    for c, p, o in cands:
+        os_, oe, ot = spans[o].start_char, spans[o].end_char, spans[o].text
+        ct, pt = texts(c), texts(p)
+        hit = False
+        for gc, gp, go in gold:
+            if not any(g["start"] < oe and os_ < g["end"] and relaxed_match(ot, g["text"]) for g in go):
+                continue
+            if any(relaxed_match(x, g["text"]) for x in ct for g in gc) and any(relaxed_match(x, g["text"]) for x in pt for g in gp):
+                hit = True
+                break
+        out.append(int(hit))
+    return out

@@ -1,0 +1,74 @@
+"""The learned fact scorer: candidates, features, labels from gold triples, and its use in assembly."""
+
+import pytest
+
+from pipeline.document import ECON_SPANS_KEY, from_spacy
+from pipeline.fact_scorer import FactScorer, candidates, features, gold_labels
+from pipeline.triples import TripleAssembler
+
+TEXT = (
+    "중소벤처기업진흥공단은 수출바우처 사업의 성과를 발표했다. "
+    "참여기업 120개사의 수출은 21.9% 늘었다. "
+    "또 가온테크는 CES 2024에서 혁신상을 받았다."
+)
+MARKS = [
+    ("중소벤처기업진흥공단", "AGENCY"),
+    ("수출바우처 사업", "PROGRAM"),
+    ("참여기업 120개사", "COMPANY"),
+    ("수출은 21.9% 늘었다", "OUTCOME"),
+    ("가온테크", "COMPANY"),
+    ("CES 2024", "PROGRAM"),
+    ("혁신상", "OUTCOME"),
+]
+
+
+def slot(text, surface):
+    start = TEXT.index(surface)
+    return {"text": surface, "start": start, "end": start + len(surface)}
+
+
+GOLD = [
+    {"company": slot(TEXT, "참여기업 120개사"), "program": slot(TEXT, "수출바우처 사업"), "outcome": slot(TEXT, "수출은 21.9% 늘었다")},
+    {"company": slot(TEXT, "가온테크"), "program": slot(TEXT, "CES 2024"), "outcome": slot(TEXT, "혁신상")},
+]
+
+
+@pytest.fixture()
+def doc(blank_nlp):
+    doc = blank_nlp(TEXT)
+    spans = [doc.char_span(TEXT.index(s), TEXT.index(s) + len(s), label=label, alignment_mode="expand") for s, label in MARKS]
+    assert all(s is not None for s in spans)
+    doc.spans[ECON_SPANS_KEY] = spans
+    doc._.relation_scores = {}
+    return doc
+
+
+def test_every_outcome_meets_every_company_and_program_and_gold_labels_them(doc):
+    ctx = TripleAssembler().context(doc)
+    cands = candidates(ctx)
+    assert len(cands) == 2 * 2 * 2  # outcomes × company entities × program entities
+    labels = gold_labels(ctx, cands, GOLD)
+    named = {(ctx.spans[c].text, ctx.spans[p].text, ctx.spans[o].text) for (c, p, o), y in zip(cands, labels) if y}
+    assert named == {("참여기업 120개사", "수출바우처 사업", "수출은 21.9% 늘었다"), ("가온테크", "CES 2024", "혁신상")}
+    f = features(ctx, next(c for c in cands if [ctx.spans[i].text for i in c] == ["가온테크", "CES 2024", "혁신상"]))
+    assert f["all_one_sentence"] == 1 and f["c_rank=0"] == 1 and f["o_direction=award"] == 1
+
+
+def test_a_trained_scorer_decides_assembly_and_survives_serialisation(doc, tmp_path):
+    assembler = TripleAssembler()
+    ctx = assembler.context(doc)
+    cands = candidates(ctx)
+    feats, labels = [features(ctx, c) for c in cands], gold_labels(ctx, cands, GOLD)
+    assembler.scorer.fit(feats * 5, labels * 5, c=10.0)
+    assembler.scorer.threshold = 0.5
+    got = {(t["company"]["text"], t["program"]["text"], t["outcome"]["text"]) for t in from_spacy(assembler(doc)).to_dict()["triples"]}
+    assert got == {(g["company"]["text"], g["program"]["text"], g["outcome"]["text"]) for g in GOLD}
+    assembler.to_disk(tmp_path / "asm")
+    again = TripleAssembler().from_disk(tmp_path / "asm")
+    assert again.scorer.weights == pytest.approx(assembler.scorer.weights) and again.scorer.threshold == 0.5
+    assert (tmp_path / "asm" / "scorer.json").read_text(encoding="utf-8").startswith("{")  # JSON numbers, nothing pickled
+
+
+def test_without_weights_the_rules_assemble(doc):
+    assert not FactScorer().weights
+    assert TripleAssembler().assemble(doc) == TripleAssembler().assemble_rules(doc)
