@@ -31,11 +31,13 @@ def default_model_path() -> Path:
     return MODELS_DIR / DEFAULT_MODEL
 
 
-def load(name_or_path: str | Path | None = None, **kwargs) -> KiwiKorean:
+def load(name_or_path: str | Path | None = None, *, min_score: float | None = None, **kwargs) -> KiwiKorean:
     """Load a pipeline: the shipped default when no name is given.
 
     Any spaCy pipeline directory saved by this project works, whichever backend
     (spaCy components or a fine-tuned transformers encoder) its NER uses.
+    ``min_score`` keeps only triples scored at least that much: higher trades
+    recall for precision (the model card has the precision/recall curve on dev).
     """
     import spacy
 
@@ -46,7 +48,10 @@ def load(name_or_path: str | Path | None = None, **kwargs) -> KiwiKorean:
         path = MODELS_DIR / str(name_or_path)
     if not path.exists():
         raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk()")
-    return spacy.load(path, **kwargs)
+    nlp = spacy.load(path, **kwargs)
+    if min_score is not None and "triple_assembler" in nlp.pipe_names:
+        nlp.get_pipe("triple_assembler").min_score = float(min_score)
+    return nlp
 
 
 _DEFAULT_NLP = None

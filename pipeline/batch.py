@@ -126,15 +126,19 @@ def resolve_model(spec: str | Path | None) -> str | None:
     return str(path.resolve())
 
 
-def load_model(spec: str | Path | None = None):
-    """A pipeline by name, loaded once per process (``blank``: the Kiwi tokenizer only)."""
+def load_model(spec: str | Path | None = None, min_score: float | None = None):
+    """A pipeline by name, loaded once per process (``blank``: the Kiwi tokenizer only);
+    ``min_score``: see :func:`pipeline.load`."""
     import pipeline
 
     key = None if spec is None else str(spec)
     if key not in _MODELS:
         _MODELS[key] = pipeline.blank() if key == "blank" else pipeline.load(key)
         LOADS[key] = LOADS.get(key, 0) + 1
-    return _MODELS[key]
+    nlp = _MODELS[key]
+    if min_score is not None and "triple_assembler" in nlp.pipe_names:
+        nlp.get_pipe("triple_assembler").min_score = float(min_score)
+    return nlp
 
 
 # -- annotating --------------------------------------------------------------------------
@@ -342,7 +346,7 @@ def _watch_parent(pid: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(payload: tuple, parent_pid: int | None = None) -> None:
+def _init_worker(payload: tuple, parent_pid: int | None = None, min_score: float | None = None) -> None:
     global _WORKER_NLP
     import signal
 
@@ -351,7 +355,7 @@ def _init_worker(payload: tuple, parent_pid: int | None = None) -> None:
         _watch_parent(parent_pid)
     _quiet_threads()
     kind, value = payload
-    _WORKER_NLP = pickle.loads(value) if kind == "pickle" else load_model(value)
+    _WORKER_NLP = pickle.loads(value) if kind == "pickle" else load_model(value, min_score)
     if hasattr(_WORKER_NLP.tokenizer, "num_workers"):
         _WORKER_NLP.tokenizer.num_workers = 1  # takes effect when Kiwi is first built, just below
     _WORKER_NLP("준비")  # load Kiwi now, in every worker at once
@@ -371,7 +375,7 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
-def annotate_batches(model, batches_: Iterable[list], *, n_process: int = 1) -> Iterator[list[tuple]]:
+def annotate_batches(model, batches_: Iterable[list], *, n_process: int = 1, min_score: float | None = None) -> Iterator[list[tuple]]:
     """Results of :func:`annotate_items` for each batch, in order; ``n_process`` > 1 uses worker processes.
 
     ``model`` is a loaded pipeline or a name for :func:`load_model`. Workers load the
@@ -379,14 +383,14 @@ def annotate_batches(model, batches_: Iterable[list], *, n_process: int = 1) -> 
     batches ahead.
     """
     if n_process <= 1:
-        nlp = model if is_pipeline(model) else load_model(model)
+        nlp = model if is_pipeline(model) else load_model(model, min_score)
         for batch in batches_:
             yield annotate_items(nlp, batch)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     payload = ("pickle", pickle.dumps(model)) if is_pipeline(model) else ("name", model)
-    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload, os.getpid()))
+    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload, os.getpid(), min_score))
     pending: deque = deque()
     try:
         for batch in batches_:
@@ -540,6 +544,7 @@ def run(
     progress: bool = True,
     max_chars: int = readers.MAX_CHARS,
     part_rows: int = 10_000,
+    min_score: float | None = None,
 ) -> Summary:
     """Annotate every record of ``inputs`` into ``output`` (``-`` for stdout).
 
@@ -559,6 +564,7 @@ def run(
         "progress": progress,
         "resume": resume,
         "part_rows": part_rows,
+        "min_score": min_score,
         "read_opts": {"text_field": text_field, "id_field": id_field, "max_chars": max_chars},
     }
     if output == "-":
@@ -572,7 +578,7 @@ def run(
     if fmt == "parquet" and out_path.exists() and not out_path.is_dir():
         raise RunStateError(f"{output} is a file: Parquet output is a directory of part files")
     with OutputLock(out_path):
-        manifest = RunManifest.for_run(inputs, model_identity(model), {"format": fmt, **settings["read_opts"]})
+        manifest = RunManifest.for_run(inputs, model_identity(model), {"format": fmt, "min_score": min_score, **settings["read_opts"]})
         if resume:
             if "-" in inputs:
                 raise ResumeError("standard input cannot be resumed: its records cannot be read again")
@@ -581,7 +587,9 @@ def run(
         return _run(model, inputs, out_path, **settings)
 
 
-def _run(model, inputs: list[str], out_path: Path | None, *, fmt, n_process, batch_size, progress, resume, part_rows, read_opts) -> Summary:
+def _run(
+    model, inputs: list[str], out_path: Path | None, *, fmt, n_process, batch_size, progress, resume, part_rows, min_score, read_opts
+) -> Summary:
     """The run proper, with the output (None: stdout) locked and its manifest written."""
     summary = Summary()
     start = time.perf_counter()
@@ -604,7 +612,9 @@ def _run(model, inputs: list[str], out_path: Path | None, *, fmt, n_process, bat
         records = _skip(iter_records(inputs, **read_opts), skip, last, out_path)
         summary.skipped = skip
         bar = _progress_bar(inputs, skip, enabled=progress)
-        for results in annotate_batches(model, batches(records, batch_size), n_process=n_process):
+        if min_score is not None and is_pipeline(model) and "triple_assembler" in model.pipe_names:
+            model.get_pipe("triple_assembler").min_score = float(min_score)
+        for results in annotate_batches(model, batches(records, batch_size), n_process=n_process, min_score=min_score):
             sink.add(results)
             if bar is not None:
                 bar.update(len(results))

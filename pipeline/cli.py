@@ -60,6 +60,12 @@ def _add_annotate(sub) -> None:
     )
     p.add_argument("--max-chars", type=int, default=readers.MAX_CHARS, help="longest document accepted (default: %(default)s)")
     p.add_argument("--part-rows", type=int, default=10_000, help="rows per Parquet part file (default: %(default)s)")
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=None,
+        help="keep only triples scored at least this (0-1): higher trades recall for precision (see the model card's curve)",
+    )
     p.add_argument("--resume", action="store_true", help="continue a run that was interrupted, appending to OUTPUT")
     p.add_argument("--strict", action="store_true", help="exit with status 1 if any record failed")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
@@ -155,6 +161,7 @@ def cmd_annotate(args) -> int:
                 progress=not args.quiet,
                 max_chars=args.max_chars,
                 part_rows=args.part_rows,
+                min_score=args.min_score,
             )
     except batch.ResumeError as exc:
         return _fail(f"cannot resume: {exc}")

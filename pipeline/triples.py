@@ -99,9 +99,11 @@ class TripleAssembler:
         self.cfg = AssemblerConfig(**cfg)
         #: the learned scorer of candidate facts; without weights the rules decide
         self.scorer = FactScorer()
+        #: triples scored below this are dropped (``pipeline.load(min_score=…)``, ``annotate --min-score``)
+        self.min_score = 0.0
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.triples = self.assemble(doc)
+        doc._.triples = [t for t in self.assemble(doc) if (t.score or 0.0) >= self.min_score]
         return doc
 
     def pipe(self, docs, batch_size: int = 128):

@@ -383,3 +383,11 @@ def test_gzip_under_a_jsonl_name_is_read(tmp_path):
     out = tmp_path / "out.jsonl"
     assert annotate(str(src), "-o", str(out)) == 0
     assert [r["id"] for r in read_jsonl(out)] == ["g"]
+
+
+def test_min_score_is_part_of_what_resume_checks(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", 5)
+    out = tmp_path / "out.jsonl"
+    assert annotate(str(src), "-o", str(out), "--min-score", "0.5") == 0
+    assert annotate(str(src), "-o", str(out), "--resume") == 2
+    assert "option min_score" in capsys.readouterr().err
