@@ -53,3 +53,23 @@ def test_standard_layer_finds_klue_style_entities(nlp):
     doc = nlp("지난 19일 부산에서 열린 행사에 김철수 대표와 관객 175만명이 몰렸다.")
     labels = {e.label_ for e in doc.ents}
     assert {"DT", "LC"} <= labels
+
+
+def test_an_annotated_doc_travels_with_docbin(nlp, seed_text):
+    from spacy.tokens import DocBin
+
+    doc = nlp(seed_text)
+    assert doc._.triples and doc._.relations
+    db = DocBin(store_user_data=True)
+    db.add(doc)
+    (back,) = DocBin().from_bytes(db.to_bytes()).get_docs(nlp.vocab)
+    assert [t.to_dict() for t in back._.triples] == [t.to_dict() for t in doc._.triples]
+    assert back._.relations == doc._.relations and back._.relation_scores == doc._.relation_scores
+
+
+def test_min_score_keeps_the_triples_scored_at_least_that(nlp, seed_text):
+    kept = nlp(seed_text)._.triples
+    assert len({t.score for t in kept}) > 1
+    cut = sorted(t.score for t in kept)[len(kept) // 2]
+    strict = pipeline.load(min_score=cut)
+    assert [t.to_dict() for t in strict(seed_text)._.triples] == [t.to_dict() for t in kept if t.score >= cut]
