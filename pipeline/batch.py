@@ -678,7 +678,9 @@ class DatasetAnnotator:
         done = iter(annotate_texts(nlp, todo))
         from .writers import annotation_columns
 
-        out: dict[str, list] = {"sentences": [], "entities": [], "relations": [], "triples": [], "annotation_error": []}
+        from .writers import annotation_schema
+
+        out: dict[str, list] = {name: [] for name in annotation_schema().names + ["annotation_error"]}
         for c in checked:
             rec = c.reason if isinstance(c, readers.Failure) else next(done)
             error = rec if isinstance(rec, str) else None

@@ -140,36 +140,49 @@ class StdoutWriter(_LineWriter):
 
 
 def annotation_schema():
-    """The SCHEMA.md fields as Arrow types (nested lists of structs), without ``id``/``text``."""
+    """Every field an annotated record holds besides ``id``/``text``, as Arrow types.
+
+    This is the record's one columnar shape: Parquet output and
+    :func:`pipeline.annotate_dataset` both take it (``datasets`` features are derived
+    from it), so no field ``annotate`` writes — outcome values, canonical names,
+    evidence, the standard layer — can be dropped on the way.
+    """
     import pyarrow as pa
 
-    span = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+    offsets = [("start", pa.int64()), ("end", pa.int64())]
+    span = [("text", pa.string()), *offsets]
+    value = pa.struct(
+        [
+            ("metric", pa.string()),
+            ("value", pa.float64()),
+            ("unit", pa.string()),
+            ("direction", pa.string()),
+            ("base", pa.float64()),
+            ("period", pa.string()),
+        ]
+    )
+    named = pa.struct([*span, ("canonical", pa.string())])
     return pa.schema(
         [
-            ("sentences", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))),
+            ("sentences", pa.list_(pa.struct(offsets))),
+            ("entities", pa.list_(pa.struct([("id", pa.string()), ("label", pa.string()), *offsets, ("text", pa.string()), ("score", pa.float64())]))),
+            ("relations", pa.list_(pa.struct([("head", pa.string()), ("tail", pa.string()), ("label", pa.string()), ("score", pa.float64())]))),
             (
-                "entities",
+                "triples",
                 pa.list_(
                     pa.struct(
                         [
-                            ("id", pa.string()),
-                            ("label", pa.string()),
-                            ("start", pa.int64()),
-                            ("end", pa.int64()),
-                            ("text", pa.string()),
+                            ("company", named),
+                            ("program", pa.struct(span)),
+                            ("outcome", pa.struct([*span, ("value", value)])),
+                            ("agency", named),
                             ("score", pa.float64()),
+                            ("evidence", pa.list_(pa.struct(offsets))),
                         ]
                     )
                 ),
             ),
-            (
-                "relations",
-                pa.list_(pa.struct([("head", pa.string()), ("tail", pa.string()), ("label", pa.string()), ("score", pa.float64())])),
-            ),
-            (
-                "triples",
-                pa.list_(pa.struct([("company", span), ("program", span), ("outcome", span), ("agency", span), ("score", pa.float64())])),
-            ),
+            ("standard_entities", pa.list_(pa.struct([("label", pa.string()), *offsets, ("text", pa.string())]))),
         ]
     )
 
@@ -184,33 +197,22 @@ def parquet_schema():
     return pa.schema(fields)
 
 
-_parquet_schema = parquet_schema  # the older private name
+def _shape(value, arrow_type):
+    """``value`` cut to ``arrow_type``: struct fields picked by name (missing ones None), lists element-wise."""
+    import pyarrow as pa
 
-_KEYS = {
-    "sentences": ("start", "end"),
-    "entities": ("id", "label", "start", "end", "text", "score"),
-    "relations": ("head", "tail", "label", "score"),
-}
-
-
-def _span(slot: dict | None) -> dict | None:
-    return None if slot is None else {"text": slot.get("text"), "start": slot.get("start"), "end": slot.get("end")}
+    if value is None:
+        return None
+    if pa.types.is_struct(arrow_type):
+        return {f.name: _shape(value.get(f.name), f.type) for f in arrow_type}
+    if pa.types.is_list(arrow_type):
+        return [_shape(v, arrow_type.value_type) for v in value]
+    return value
 
 
 def annotation_columns(record: dict) -> dict:
-    """A record's annotations shaped to :func:`annotation_schema` (extra fields stay in the JSON)."""
-    out = {key: [{k: x.get(k) for k in keys} for x in record.get(key) or []] for key, keys in _KEYS.items()}
-    out["triples"] = [
-        {
-            "company": _span(t.get("company")),
-            "program": _span(t.get("program")),
-            "outcome": _span(t.get("outcome")),
-            "agency": _span(t.get("agency")),
-            "score": t.get("score"),
-        }
-        for t in record.get("triples") or []
-    ]
-    return out
+    """A record's annotations shaped to :func:`annotation_schema` (lists empty where absent)."""
+    return {f.name: _shape(record.get(f.name) or [], f.type) for f in annotation_schema()}
 
 
 def parquet_row(record: dict, line: str | None = None) -> dict:

@@ -73,3 +73,38 @@ def test_min_score_keeps_the_triples_scored_at_least_that(nlp, seed_text):
     cut = sorted(t.score for t in kept)[len(kept) // 2]
     strict = pipeline.load(min_score=cut)
     assert [t.to_dict() for t in strict(seed_text)._.triples] == [t.to_dict() for t in kept if t.score >= cut]
+
+
+def _without_nones(obj):
+    if isinstance(obj, dict):
+        return {k: _without_nones(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_without_nones(v) for v in obj]
+    return obj
+
+
+def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_text, tmp_path):
+    """The seed record's every field (outcome values, canonical names, evidence, the standard
+    layer) comes back from ``annotate_dataset`` and from Parquet's typed columns."""
+    import pyarrow.parquet as pq
+    from datasets import Dataset
+
+    from pipeline import writers
+
+    record = pipeline.extract(seed_text, nlp=nlp)
+    assert record["triples"] and record["standard_entities"]
+    fields = [k for k in record if k not in ("id", "text")]
+    assert set(fields) == set(writers.annotation_schema().names)
+    row = pipeline.annotate_dataset(Dataset.from_dict({"text": [seed_text]}), nlp=nlp)[0]
+    part = tmp_path / "p.parquet"
+    pq.write_table(_table(writers, record), part)
+    back = pq.read_table(part).to_pylist()[0]
+    for key in fields:
+        assert _without_nones(row[key]) == _without_nones(record[key]), key
+        assert _without_nones(back[key]) == _without_nones(record[key]), key
+
+
+def _table(writers, record):
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([writers.parquet_row(record)], schema=writers.parquet_schema())
