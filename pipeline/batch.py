@@ -676,9 +676,7 @@ class DatasetAnnotator:
         ]
         todo = [c.text for c in checked if isinstance(c, readers.Item)]
         done = iter(annotate_texts(nlp, todo))
-        from .writers import annotation_columns
-
-        from .writers import annotation_schema
+        from .writers import annotation_columns, annotation_schema
 
         out: dict[str, list] = {name: [] for name in annotation_schema().names + ["annotation_error"]}
         for c in checked:

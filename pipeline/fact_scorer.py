@@ -134,12 +134,30 @@ class FactScorer:
         self.weights = dict(weights or {})
         self.threshold = threshold
         self.second_threshold = second_threshold
+        #: Platt scaling (a, b) fitted on dev: the score a triple reports is
+        #: sigmoid(a · logit(p) + b), the chance that a triple so scored is right
+        self.calibration = (1.0, 0.0)
 
     def score(self, feats: list[dict[str, float]]) -> np.ndarray:
         if not feats:
             return np.zeros(0)
         z = np.array([sum(self.weights.get(k, 0.0) * v for k, v in f.items()) for f in feats])
         return 1.0 / (1.0 + np.exp(-z))
+
+    def calibrated(self, probs: np.ndarray) -> np.ndarray:
+        a, b = self.calibration
+        p = np.clip(probs, 1e-6, 1 - 1e-6)
+        return 1.0 / (1.0 + np.exp(-(a * np.log(p / (1 - p)) + b)))
+
+    def calibrate(self, probs: list[float], correct: list[bool]) -> FactScorer:
+        """Fit the Platt scaling from raw probabilities of predicted triples and whether each was right."""
+        from sklearn.linear_model import LogisticRegression
+
+        p = np.clip(np.asarray(probs, dtype=float), 1e-6, 1 - 1e-6)
+        x = np.log(p / (1 - p)).reshape(-1, 1)
+        model = LogisticRegression(C=100.0).fit(x, np.asarray(correct, dtype=int))
+        self.calibration = (float(model.coef_[0][0]), float(model.intercept_[0]))
+        return self
 
     def fit(self, feats: list[dict[str, float]], labels: list[int], c: float = 1.0) -> FactScorer:
         from sklearn.feature_extraction import DictVectorizer
@@ -164,6 +182,7 @@ class FactScorer:
         self.weights = {str(k): float(v) for k, v in cfg["weights"].items()}
         self.threshold = float(cfg["threshold"])
         self.second_threshold = float(cfg.get("second_threshold", 0.8))
+        self.calibration = tuple(float(x) for x in cfg.get("calibration", (1.0, 0.0)))
         return self
 
 

@@ -113,6 +113,24 @@ def score_triples(pairs: Iterable[tuple[Sequence[dict], Sequence[dict]]], match=
     return total
 
 
+def judge_triples(
+    preds: Iterable[Sequence[dict]], golds: Iterable[Sequence[dict]], match=relaxed_match
+) -> tuple[list[tuple[float, bool]], int]:
+    """(score, correct) of every predicted triple and the number of gold triples: a prediction is
+    correct when it matches a gold triple not yet taken, higher scores matched first (for
+    calibration and precision/recall curves, where each prediction needs its own verdict)."""
+    out, n_gold = [], 0
+    for pred, gold in zip(preds, golds):
+        n_gold += len(gold)
+        used: set[int] = set()
+        for t in sorted(pred, key=lambda t: -(t.get("score") or 0.0)):
+            hit = next((j for j, g in enumerate(gold) if j not in used and triple_match(t, g, match)), None)
+            if hit is not None:
+                used.add(hit)
+            out.append((float(t.get("score") or 0.0), hit is not None))
+    return out, n_gold
+
+
 # -- entities -------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -165,7 +166,8 @@ class TripleAssembler:
         triples = []
         for prob, (c, p, o) in kept.values():
             agency = self._agency(doc, ctx.spans, p, agencies, ctx.cluster, ctx.scores)
-            triples.append(self._triple(doc, ctx.spans, c, p, o, agency, round(prob, 4), ctx.sent_of))
+            score = round(float(self.scorer.calibrated(np.array([prob]))[0]), 4)
+            triples.append(self._triple(doc, ctx.spans, c, p, o, agency, score, ctx.sent_of))
         return sorted(triples, key=lambda t: (t.outcome.start, t.program.start))
 
     def assemble(self, doc: Doc) -> list[Triple]:

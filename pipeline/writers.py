@@ -165,8 +165,16 @@ def annotation_schema():
     return pa.schema(
         [
             ("sentences", pa.list_(pa.struct(offsets))),
-            ("entities", pa.list_(pa.struct([("id", pa.string()), ("label", pa.string()), *offsets, ("text", pa.string()), ("score", pa.float64())]))),
-            ("relations", pa.list_(pa.struct([("head", pa.string()), ("tail", pa.string()), ("label", pa.string()), ("score", pa.float64())]))),
+            (
+                "entities",
+                pa.list_(
+                    pa.struct([("id", pa.string()), ("label", pa.string()), *offsets, ("text", pa.string()), ("score", pa.float64())])
+                ),
+            ),
+            (
+                "relations",
+                pa.list_(pa.struct([("head", pa.string()), ("tail", pa.string()), ("label", pa.string()), ("score", pa.float64())])),
+            ),
             (
                 "triples",
                 pa.list_(

@@ -230,7 +230,28 @@ def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0) -
     feats, labels = fact_examples(nlp, fact_docs(nlp, train), train)
     scorer.fit(feats, labels, c=c)
     best, table = tune_threshold(nlp, fact_docs(nlp, dev), dev)
-    return {"candidates": len(labels), "positives": sum(labels), "thresholds": list(best), "dev_gold_entities_f1": round(table[best], 4)}
+    calibrate_scores(nlp, dev)
+    return {
+        "candidates": len(labels),
+        "positives": sum(labels),
+        "thresholds": list(best),
+        "dev_gold_entities_f1": round(table[best], 4),
+        "calibration": list(scorer.calibration),
+    }
+
+
+def calibrate_scores(nlp, dev: list[dict]) -> None:
+    """Platt-scale the scorer on the full pipeline's triples on dev (predicted entities), so that a
+    triple's score is the chance that it is right."""
+    from ..document import from_spacy
+    from ..scoring import judge_triples
+
+    scorer = nlp.get_pipe("triple_assembler").scorer
+    scorer.calibration = (1.0, 0.0)
+    preds = [from_spacy(doc).to_dict()["triples"] for doc in nlp.pipe(r["text"] for r in dev)]
+    items, _ = judge_triples(preds, [r["triples"] for r in dev])
+    if len({ok for _, ok in items}) == 2:
+        scorer.calibrate([s for s, _ in items], [ok for _, ok in items])
 
 
 def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float], dict]:
