@@ -31,16 +31,20 @@ _COUNTS = {
     "톤": "tons",
     "캔": "cans",
     "종": "kinds",
+    "개월": "months",
+    "세트": "sets",
+    "팀": "teams",
 }
 
 METRICS = {
-    "매출": ("매출", "판매", "실적"),
-    "영업이익": ("영업이익",),
-    "고용": ("고용", "일자리", "종업원", "직원", "채용", "인력", "신규 인원"),
-    "투자 유치": ("투자", "유치", "펀딩"),
     "계약": ("계약", "수주", "납품", "공급"),
     "수출": ("수출",),
-    "수상": ("수상", "대상", "훈장", "표창", "장관상", "대통령상", "최우수상", "우수상", "혁신상", "장상"),
+    "영업이익": ("영업이익",),
+    "이익": ("이익",),
+    "매출": ("매출", "판매", "실적"),
+    "고용": ("고용", "일자리", "종업원", "직원", "채용", "인력", "신규 인원"),
+    "투자 유치": ("투자", "유치", "펀딩"),
+    "수상": ("수상", "대상", "훈장", "표창", "포장", "장관상", "대통령상", "최우수상", "우수상", "혁신상", "장상", "그랑프리", "어워드", "Award", "메달"),
     "순위": ("위", "순위"),
     "선정": ("선정", "지정", "인증", "판정"),
     "특허": ("특허", "지식재산", "지재권"),
@@ -49,8 +53,8 @@ METRICS = {
     "시청률": ("시청률",),
 }
 _DIRECTION = (
-    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮")),
-    ("increase", ("증가", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출")),
+    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓")),
+    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑")),
 )
 
 
@@ -110,11 +114,26 @@ def parse_number(text: str) -> float | None:
 
 #: A value with its unit: figures (``3억8000만``), Hangul numerals (``이십만``), then %, money or a counter.
 _VALUE = (
-    rf"(?P<num>(?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM}|{HANGUL_NUMBER})\s*"
-    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|불|유로|엔|위안|개사|개국|명|건|곳|개|배|위|대|톤|캔|종)"
+    rf"(?P<num>(?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM}|(?<![수몇일이삼사오육칠팔구십백천만억조])(?:{HANGUL_NUMBER}))\s*"
+    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|불|유로|엔|위안|개사|개국|개월|명|건|곳|개|배|위|대|톤|캔|종|세트|팀|(?<=[억조])(?!\s*[가-힣]*(?:명|건|곳|개)))"
 )
 _VALUE_RE = re.compile(_VALUE)
-_UNITS = {"%p": "%p", "%포인트": "%p", "%": "%", "퍼센트": "%", **_CURRENCY, **_COUNTS}
+_UNITS = {"%p": "%p", "%포인트": "%p", "%": "%", "퍼센트": "%", "": "KRW", **_CURRENCY, **_COUNTS}  # "": 4500억 (원 unsaid)
+
+
+_APPROX = re.compile(r"(?<=[\d조억만천백십])\s*(?:여|여\s*개)(?=\s*(?:[만천백억조]|원|달러|명|개|곳|건|가구|톤|%))|(?<=\d)\s*여(?=\s*개)")
+
+
+#: what marks a figure as the starting point or a reference: 12%에서, 80억원이던, 5530억→, 5%보다
+_BASE_MARK = re.compile(r"\s*(?:에서|보다|이던|였던|이었던|에 불과하던|선이던|→|->|에서부터)")
+#: a span that counts the firms that reached a result: 100억원을 돌파한 기업은 19곳
+_ACHIEVERS = re.compile(r"(?:기업|업체|회사|스타트업|팀|소상공인|농가|사업자|상인)[은는이가]?\s*(?:총\s*)?(?P<count>\d[\d,]*)\s*(?:곳|개사|개|팀|개 기업)\s*$")
+_FIRM_NOUN = re.compile(r"\s*(?:의\s*)?(?:중소|벤처|스타트업)?\s*(?:기업|업체|회사|사\b|팀)")
+_BAD_METRIC = re.compile(r"불량|오류|결함|원가|비용|시간|기간|리드타임|재고|사고|에너지")
+
+
+def _in_parentheses(text: str, pos: int) -> bool:
+    return text.count("(", 0, pos) > text.count(")", 0, pos)
 
 
 def _values(text: str) -> list[re.Match]:
@@ -130,28 +149,43 @@ def parse_outcome(text: str) -> OutcomeValue:
     direction follows the cue word, else the move from base to value.
     """
     out = OutcomeValue()
+    text = _APPROX.sub("", text)  # 141억 8000여만원, 300여개사: the approximate figure is the figure
     compact = text.replace(" ", "")
     for metric, cues in METRICS.items():
         if any(c in text for c in cues):
             out.metric = metric
             break
+    since = re.search(r"(\d{2}|\d{4})\s*년\s*(?:대비|보다|에 비해)", text)
     if "연평균" in text:
         out.period = "연평균"
     elif "전년" in text:
         out.period = "전년 대비"
+    elif since:
+        out.period = f"{since.group(1)}년 대비"
     year = re.search(r"(\d{4})년", text)
     values = _values(text)
-    base = next((m for m in values if re.match(r"\s*(?:에서|보다)", text[m.end() :])), None)
+    outside = [m for m in values if not _in_parentheses(text, m.start())]
+    values = outside or values  # 1억원 이상(목표달성률 133%): the figure outside the aside
+    base = next((m for m in values if _BASE_MARK.match(text[m.end() :])), None)
+    base_unit = None
     if base is not None:
         out.base = parse_number(base.group("num"))
-        if year and out.period is None and text.startswith("에서", base.end()):
+        base_unit = _UNITS[base.group("unit")]
+        if year and out.period is None and not text.startswith("보다", base.end()):
             out.period = f"{year.group(1)}년 대비"
         values = [m for m in values if m.start() >= base.end()]
     if values:
         # a percentage wins over an amount in the same span (매출 30억원, 20% 증가: the change is reported)
-        value = next((m for m in values if _UNITS[m.group("unit")] in ("%", "%p")), values[0])
+        achievers = _ACHIEVERS.search(text)
+        if achievers:  # 매출 100억원을 돌파한 기업은 19곳: the span reports the count of firms
+            value = next(m for m in values if m.start() >= achievers.start("count"))
+        else:  # a change over a level, money over a count: 매출 30억원, 20% 증가 / 2개사가 1184만 달러
+            value = next((m for m in values if _UNITS[m.group("unit")] in ("%", "%p")), None)
+            value = value or next((m for m in values if _UNITS[m.group("unit")] in _CURRENCY.values() or m.group("unit") == ""), values[0])
         out.value = parse_number(value.group("num"))
-        out.unit = _UNITS[value.group("unit")]
+        out.unit = "firms" if achievers else _UNITS[value.group("unit")]
+        if out.unit == "items" and _FIRM_NOUN.match(text[value.end() :]):
+            out.unit = "firms"
         if out.metric == "고용" and out.unit in ("items", "persons") and "일자리" in text:
             out.unit = "jobs"
     if out.unit == "rank":
@@ -161,14 +195,15 @@ def parse_outcome(text: str) -> OutcomeValue:
         out.metric = "수상"
         out.direction = "award"
     else:
-        for direction, cues in _DIRECTION:
-            if any(c in text for c in cues):
-                out.direction = direction
-                break
-        else:
-            if out.value is not None and out.base is not None and out.unit != "times":
-                out.direction = "increase" if out.value > out.base else "decrease" if out.value < out.base else "level"
-            elif out.value is not None:
+        out.direction = next((d for d, cues in _DIRECTION if any(c in text for c in cues)), None)
+        if out.direction == "increase" and _BAD_METRIC.search(text) and re.search("개선|절감|단축", text):
+            out.direction = "decrease"  # 불량률 90% 개선: a rate of bad things improves by falling
+        if out.direction is None and out.value is not None:
+            if out.base is not None and out.unit != "times":
+                # compare the base with the later figure of its own unit (5530억원에서 6699억원으로 21%)
+                same = next((parse_number(m.group("num")) for m in values if _UNITS[m.group("unit")] == base_unit), out.value)
+                out.direction = "increase" if same > out.base else "decrease" if same < out.base else "level"
+            else:
                 out.direction = "level"
     return out
 
@@ -188,3 +223,12 @@ def canonical_name(name: str) -> str:
         text = _LEGAL.sub("", text)
     # spacing is folded, except before a figure: 참여기업 1,240곳 keeps its space
     return re.sub(r"\s+(?!\d)|(?<=\d)\s+", "", text).strip("'\"‘’“”")
+
+
+_QUOTES = re.compile("[‘’'\"“”「」『』]")
+
+
+@lru_cache(maxsize=65536)
+def canonical_program(name: str) -> str:
+    """A program's name without quote marks anywhere (``클러스터’ 사업`` → ``클러스터 사업``), spacing collapsed."""
+    return re.sub(r"\s+", " ", _QUOTES.sub("", unicodedata.normalize("NFKC", name))).strip()

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 
 from .document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
 from .fact_scorer import Context, FactScorer, candidates, features
-from .normalize import canonical_name, parse_outcome
+from .normalize import canonical_name, canonical_program, parse_outcome
 from .scoring import norm, relaxed_match
 
 _ANAPHORA = re.compile(r"(이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가)")
@@ -242,7 +242,7 @@ class TripleAssembler:
         evidence = sorted({sent_of[i] for i in (c, p, o) + ((a,) if a is not None else ())})
         return Triple(
             company=slot(c, canonical=canonical_name(spans[c].text)),
-            program=slot(p),
+            program=slot(p, canonical=canonical_program(spans[p].text)),
             outcome=slot(o, value=parse_outcome(spans[o].text).as_dict()),
             agency=slot(a, canonical=canonical_name(spans[a].text)) if a is not None else None,
             score=score,

@@ -181,7 +181,7 @@ def annotation_schema():
                     pa.struct(
                         [
                             ("company", named),
-                            ("program", pa.struct(span)),
+                            ("program", named),
                             ("outcome", pa.struct([*span, ("value", value)])),
                             ("agency", named),
                             ("score", pa.float64()),

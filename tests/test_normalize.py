@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.normalize import canonical_name, parse_number, parse_outcome
+from pipeline.normalize import canonical_name, canonical_program, parse_number, parse_outcome
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,8 @@ def test_korean_numbers(text, value):
         ("매출이 2억원에서 9억원으로", {"metric": "매출", "value": 9e8, "base": 2e8, "unit": "KRW", "direction": "increase"}),
         ("매출 이십만 원", {"value": 200_000, "unit": "KRW"}),
         ("수출 삼천억원", {"metric": "수출", "value": 3e11, "unit": "KRW"}),
+        ("수출액 141억 8000여만원", {"metric": "수출", "value": 1.418e10, "unit": "KRW"}),  # 여: about
+        ("직원 50여명", {"metric": "고용", "value": 50, "unit": "persons"}),
     ],
 )
 def test_outcome_values(text, expected):
@@ -68,3 +70,8 @@ def test_canonical_names_fold_legal_affixes_and_spacing():
     assert canonical_name("(재)충북테크노파크") == "충북테크노파크"
     assert canonical_name("참여기업 1,240곳") == "참여기업 1,240곳"  # a group keeps the space before its count
     assert canonical_name("참여 기업 1,240곳") == canonical_name("참여기업  1,240곳")
+
+
+def test_program_canonical_names_drop_quotes_inside():
+    assert canonical_program("클러스터’ 사업") == "클러스터 사업"
+    assert canonical_program("‘2022년 2차 수출바우처  사업’") == "2022년 2차 수출바우처 사업"
