@@ -34,6 +34,9 @@ _COUNTS = {
     "개월": "months",
     "세트": "sets",
     "팀": "teams",
+    "등": "rank",
+    "편": "items",
+    "kg": "kg",
 }
 
 METRICS = {
@@ -44,9 +47,9 @@ METRICS = {
     "매출": ("매출", "판매", "실적"),
     "고용": ("고용", "일자리", "종업원", "직원", "채용", "인력", "신규 인원"),
     "투자 유치": ("투자", "유치", "펀딩"),
-    "수상": ("수상", "대상", "훈장", "표창", "포장", "장관상", "대통령상", "최우수상", "우수상", "혁신상", "장상", "그랑프리", "어워드", "Award", "메달"),
+    "수상": ("수상", "대상", "훈장", "표창", "포장", "장관상", "대통령상", "최우수상", "우수상", "혁신상", "장상", "그랑프리", "어워드", "Award", "메달", "수출탑", "불탑", "달러탑"),
     "순위": ("위", "순위"),
-    "선정": ("선정", "지정", "인증", "판정"),
+    "선정": ("선정", "지정", "인증", "판정", "우수", "사례"),
     "특허": ("특허", "지식재산", "지재권"),
     "상장": ("상장", "IPO"),
     "생산": ("생산", "생산성"),
@@ -54,7 +57,7 @@ METRICS = {
 }
 _DIRECTION = (
     ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓")),
-    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑")),
+    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰")),
 )
 
 
@@ -115,7 +118,7 @@ def parse_number(text: str) -> float | None:
 #: A value with its unit: figures (``3억8000만``), Hangul numerals (``이십만``), then %, money or a counter.
 _VALUE = (
     rf"(?P<num>(?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM}|(?<![수몇일이삼사오육칠팔구십백천만억조])(?:{HANGUL_NUMBER}))\s*"
-    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|불|유로|엔|위안|개사|개국|개월|명|건|곳|개|배|위|대|톤|캔|종|세트|팀|(?<=[억조])(?!\s*[가-힣]*(?:명|건|곳|개)))"
+    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|불|유로|엔|위안|개사|개국|개월|명|건|곳|개|배|위|대|톤|캔|종|세트|팀|등|편|kg|(?<=[억조])(?!\s*[가-힣]*(?:명|건|곳|개)))"
 )
 _VALUE_RE = re.compile(_VALUE)
 _UNITS = {"%p": "%p", "%포인트": "%p", "%": "%", "퍼센트": "%", "": "KRW", **_CURRENCY, **_COUNTS}  # "": 4500억 (원 unsaid)
@@ -151,8 +154,9 @@ def parse_outcome(text: str) -> OutcomeValue:
     out = OutcomeValue()
     text = _APPROX.sub("", text)  # 141억 8000여만원, 300여개사: the approximate figure is the figure
     compact = text.replace(" ", "")
+    tower = re.search(r"(?:수출|불|달러)탑", text)  # 1천만불 수출탑: an export prize
     for metric, cues in METRICS.items():
-        if any(c in text for c in cues):
+        if any(c in text for c in cues) and not (tower and metric != "수상"):
             out.metric = metric
             break
     since = re.search(r"(\d{2}|\d{4})\s*년\s*(?:대비|보다|에 비해)", text)
