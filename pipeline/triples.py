@@ -164,7 +164,7 @@ class TripleAssembler:
                     kept[key] = (prob, cand)
         agencies = ctx.by_label.get("AGENCY", [])
         triples = []
-        for prob, (c, p, o) in kept.values():
+        for prob, (c, p, o) in _one_per_value(ctx, kept.values()):
             agency = self._agency(doc, ctx.spans, p, agencies, ctx.cluster, ctx.scores)
             score = round(float(self.scorer.calibrated(np.array([prob]))[0]), 4)
             triples.append(self._triple(doc, ctx.spans, c, p, o, agency, score, ctx.sent_of))
@@ -248,6 +248,19 @@ class TripleAssembler:
             score=score,
             extra={"evidence": [dict(zip(("start", "end"), trimmed_offsets(sentences[k]))) for k in evidence]},
         )
+
+
+def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]]]:
+    """One fact once: a figure restated in lead and body (수출 50% 증가 / 수출이 50% 늘었다) is one
+    triple, the best scored, when company, program and the parsed figure (metric, value, unit) agree."""
+    best: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
+    for prob, cand in kept:
+        c, p, o = cand
+        v = parse_outcome(ctx.spans[o].text)
+        key = (ctx.cluster[c], ctx.cluster[p], v.metric, v.value, v.unit) if v.value is not None else (c, p, o)
+        if key not in best or prob > best[key][0]:
+            best[key] = (prob, cand)
+    return list(best.values())
 
 
 def _best(pairs) -> tuple[int | None, float]:
