@@ -33,7 +33,7 @@ def _add_annotate(sub) -> None:
             "OUTPUT.errors.jsonl (source, line, id, reason) and the run goes on."
         ),
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or - (stdin) to annotate")
     p.add_argument(
         "-o",
         "--output",
@@ -192,11 +192,21 @@ def cmd_annotate(args) -> int:
     return 1 if args.strict and summary.errors else 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("econ-facts")
+    except PackageNotFoundError:
+        return "0.1.0 (source checkout)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description="Company–program–outcome facts from Korean economic news (Kiwi + spaCy).",
     )
+    parser.add_argument("--version", action="version", version=f"econ-facts {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
     corpus_cli.add_commands(sub)

@@ -83,3 +83,24 @@ def test_bad_records_become_error_lines_and_run_goes_on(tmp_path):
     assert "invalid JSON" in errors[0]["reason"] and "empty" in errors[1]["reason"]
     assert "not a string" in errors[2]["reason"] and "missing" in errors[3]["reason"] and "UTF-8" in errors[4]["reason"]
     assert main(["annotate", str(src), "-o", str(out), "-m", "blank", "-q", "--strict"]) == 1
+
+
+def test_version_and_every_option_has_help(capsys):
+    import argparse
+
+    from pipeline.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("econ-facts ")
+
+    def walk(parser: argparse.ArgumentParser, path: str):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, f"{path} {name}")
+            elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+                yield path, action
+
+    missing = [f"{path}: {'/'.join(a.option_strings) or a.dest}" for path, a in walk(build_parser(), "pipeline") if not a.help]
+    assert missing == [], missing

@@ -26,23 +26,23 @@ def add_commands(sub) -> None:
 
     v = csub.add_parser("validate", help="check corpus files: offsets, labels, relations, triples, ids, text hashes")
     v.add_argument("files", nargs="*", type=Path, help="corpus or stand-off JSONL files (default: every stand-off and synthetic file)")
-    v.add_argument("--data-dir", default=None)
+    v.add_argument("--data-dir", default=None, help="copy of the shared data, to check text hashes (default: ../shared/data)")
     v.set_defaults(func=cmd_validate)
 
     s = csub.add_parser("stats", help="documents, entities, relations and triples per split and label")
-    s.add_argument("--dir", type=Path, default=econ.BUILT_DIR)
+    s.add_argument("--dir", type=Path, default=econ.BUILT_DIR, help="the built corpus (default: corpora/econ/built)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=cmd_stats)
 
     e = csub.add_parser("export", help="write corpus documents as Label Studio tasks (JSON)")
-    e.add_argument("files", nargs="+", type=Path)
-    e.add_argument("-o", "--output", type=Path, required=True)
+    e.add_argument("files", nargs="+", type=Path, help="corpus JSONL files (built splits or annotate output)")
+    e.add_argument("-o", "--output", type=Path, required=True, help="Label Studio tasks file to write (JSON)")
     e.add_argument("--config", type=Path, help="also write the matching Label Studio labelling config (XML)")
     e.set_defaults(func=cmd_export)
 
     i = csub.add_parser("import", help="read Label Studio tasks (JSON export) back into corpus JSONL")
-    i.add_argument("tasks", type=Path)
-    i.add_argument("-o", "--output", type=Path, required=True)
+    i.add_argument("tasks", type=Path, help="a Label Studio JSON export")
+    i.add_argument("-o", "--output", type=Path, required=True, help="corpus JSONL to write (replaced only when every task is valid)")
     i.set_defaults(func=cmd_import)
 
 

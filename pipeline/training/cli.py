@@ -26,7 +26,7 @@ def add_commands(sub) -> None:
         help="transformers backend: a Hugging Face name or local path (default: klue/roberta-base)",
     )
     t.add_argument("--layers", default="econ,standard,relations", help="what to train (default: econ,standard,relations)")
-    t.add_argument("--econ-steps", type=int, default=5000)
+    t.add_argument("--econ-steps", type=int, default=5000, help="training steps of the econ recogniser (default: %(default)s)")
     t.add_argument(
         "--standard-steps",
         type=int,
@@ -40,7 +40,7 @@ def add_commands(sub) -> None:
         help="reuse the standard layer (ner) of this pipeline instead of training one (with --layers econ,relations)",
     )
     t.add_argument("--epochs", type=int, default=3, help="transformers backend: epochs")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, default=0, help="random seed of every training step (default: 0)")
     t.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
     t.set_defaults(func=cmd_train)
 
@@ -51,7 +51,7 @@ def add_commands(sub) -> None:
     )
     e.add_argument("model", help="pipeline directory or name ('default' for the shipped model)")
     e.add_argument("data", help="econ:dev, econ:test, klue:dev, or a JSONL file of SCHEMA.md records")
-    e.add_argument("--data-dir", default=None)
+    e.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
     e.add_argument("--json", action="store_true", help="print the scores as JSON")
     e.set_defaults(func=cmd_evaluate)
 
