@@ -172,7 +172,12 @@ class FactScorer:
 
     def to_bytes(self) -> bytes:
         return json.dumps(
-            {"weights": self.weights, "threshold": self.threshold, "second_threshold": self.second_threshold},
+            {
+                "weights": self.weights,
+                "threshold": self.threshold,
+                "second_threshold": self.second_threshold,
+                "calibration": list(self.calibration),
+            },
             ensure_ascii=False,
             sort_keys=True,
         ).encode("utf-8")

@@ -63,9 +63,12 @@ def test_a_trained_scorer_decides_assembly_and_survives_serialisation(doc, tmp_p
     assembler.scorer.threshold = 0.5
     got = {(t["company"]["text"], t["program"]["text"], t["outcome"]["text"]) for t in from_spacy(assembler(doc)).to_dict()["triples"]}
     assert got == {(g["company"]["text"], g["program"]["text"], g["outcome"]["text"]) for g in GOLD}
+    assembler.scorer.calibrate([0.2, 0.4, 0.6, 0.8, 0.9, 0.3], [False, False, True, True, True, False])
+    assert assembler.scorer.calibration != (1.0, 0.0)
     assembler.to_disk(tmp_path / "asm")
     again = TripleAssembler().from_disk(tmp_path / "asm")
     assert again.scorer.weights == pytest.approx(assembler.scorer.weights) and again.scorer.threshold == 0.5
+    assert again.scorer.calibration == pytest.approx(assembler.scorer.calibration)
     assert (tmp_path / "asm" / "scorer.json").read_text(encoding="utf-8").startswith("{")  # JSON numbers, nothing pickled
 
 
