@@ -110,3 +110,25 @@ def _table(writers, record):
     import pyarrow as pa
 
     return pa.Table.from_pylist([writers.parquet_row(record)], schema=writers.parquet_schema())
+
+
+def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_path):
+    import json
+
+    import pandas as pd
+
+    from pipeline.cli import main
+
+    record = {**pipeline.extract(seed_text, nlp=nlp, doc_id="seed"), "source": {"file": "seed.txt", "line": 1}}
+    annotated = tmp_path / "annotated.jsonl"
+    annotated.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "facts.csv"
+    assert main(["table", str(annotated), "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    df = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(df) == len(record["triples"])
+    for (_, row), t in zip(df.iterrows(), record["triples"]):
+        assert row["doc_id"] == "seed" and row["source"] == "seed.txt:1"
+        assert (row["company"], row["program"], row["outcome"]) == (t["company"]["text"], t["program"]["text"], t["outcome"]["text"])
+        assert seed_text[row["outcome_start"] : row["outcome_end"]] == row["outcome"]
+        assert row["metric"] == t["outcome"]["value"].get("metric") and row["score"] == pytest.approx(t["score"])
