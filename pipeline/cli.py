@@ -192,6 +192,45 @@ def cmd_annotate(args) -> int:
     return 1 if args.strict and summary.errors else 0
 
 
+def _add_info(sub) -> None:
+    p = sub.add_parser(
+        "info",
+        help="show a model: name, version, licence, components, labels and its measured scores",
+        description="Show what a pipeline is: name, version, licence, components and their labels, and the scores "
+        "recorded in its meta.json. Example: python -m pipeline info  (the shipped default model)",
+    )
+    p.add_argument("model", nargs="?", default=None, help="pipeline directory or name (default: the shipped model)")
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_info(args) -> int:
+    from . import batch
+
+    try:
+        nlp = batch.load_model(args.model)
+    except (FileNotFoundError, OSError) as exc:
+        return _fail(str(exc))
+    meta = nlp.meta
+    print(f"{meta.get('lang')}_{meta.get('name')} {meta.get('version')}  (licence: {meta.get('license') or 'not stated'})")
+    if meta.get("description"):
+        print(meta["description"])
+    print("components:")
+    for name in nlp.pipe_names:
+        labels = getattr(nlp.get_pipe(name), "labels", None)
+        print(f"  {name:<20} {', '.join(labels) if labels else ''}")
+    perf = meta.get("performance") or {}
+    if perf:
+        print("measured scores:")
+        for key, value in perf.items():
+            shown = (
+                ", ".join(f"{k} {round(v, 4) if isinstance(v, float) else v}" for k, v in value.items())
+                if isinstance(value, dict)
+                else value
+            )
+            print(f"  {key:<24} {shown}")
+    return 0
+
+
 def _add_table(sub) -> None:
     p = sub.add_parser(
         "table",
@@ -234,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
     _add_table(sub)
+    _add_info(sub)
     corpus_cli.add_commands(sub)
     training_cli.add_commands(sub)
     return parser

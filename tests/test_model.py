@@ -132,3 +132,15 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
         assert (row["company"], row["program"], row["outcome"]) == (t["company"]["text"], t["program"]["text"], t["outcome"]["text"])
         assert seed_text[row["outcome_start"] : row["outcome_end"]] == row["outcome"]
         assert row["metric"] == t["outcome"]["value"].get("metric") and row["score"] == pytest.approx(t["score"])
+
+
+def test_info_shows_the_model_its_labels_licence_and_scores(capsys):
+    from pipeline.cli import main
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    meta = pipeline.load().meta
+    assert f"ko_econ_default {meta['version']}" in out and "CC BY-SA 4.0" in out
+    for label in ("COMPANY", "AGENCY", "PROGRAM", "OUTCOME", "PS", "LC", "OG", "DT", "TI", "QT"):
+        assert label in out
+    assert "triples_test_relaxed" in out and str(meta["performance"]["triples_test_relaxed"]["f1"]) in out
