@@ -41,16 +41,33 @@ class Context:
     sent_of: list[int]
     scores: dict
     by_label: dict[str, list[int]] = field(default_factory=dict)
+    _clusters: dict = field(default_factory=dict, repr=False)
+    _nearest: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for i, s in enumerate(self.spans):
             self.by_label.setdefault(s.label_, []).append(i)
 
     def clusters(self, label: str) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for i in self.by_label.get(label, []):
-            out.setdefault(self.cluster[i], []).append(i)
-        return out
+        """Entity (cluster id) → its mentions, for one label; computed once per document."""
+        if label not in self._clusters:
+            out: dict[int, list[int]] = {}
+            for i in self.by_label.get(label, []):
+                out.setdefault(self.cluster[i], []).append(i)
+            self._clusters[label] = out
+        return self._clusters[label]
+
+    def nearest(self, o: int, label: str) -> dict[int, tuple[int, int]]:
+        """For an outcome: each entity of ``label`` → (its mention closest to the outcome, that
+        entity's rank by closeness among its kind); computed once per outcome and label."""
+        key = (o, label)
+        if key not in self._nearest:
+            so, start = self.sent_of[o], self.spans[o].start_char
+            near = {c: _nearest(self, ms, o) for c, ms in self.clusters(label).items()}
+            dist = {c: abs(self.sent_of[m] - so) * 10_000 + abs(self.spans[m].start_char - start) for c, m in near.items()}
+            ranked = sorted(dist.values())
+            self._nearest[key] = {c: (m, ranked.index(dist[c])) for c, m in near.items()}
+        return self._nearest[key]
 
 
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
@@ -69,13 +86,11 @@ def _nearest(ctx: Context, mentions: list[int], o: int) -> int:
 def candidates(ctx: Context) -> list[tuple[int, int, int]]:
     """Every (company mention, program mention, outcome mention): each outcome with the nearest
     mention of each company entity and of each program entity."""
-    companies, programs = ctx.clusters("COMPANY"), ctx.clusters("PROGRAM")
     out = []
     for o in ctx.by_label.get("OUTCOME", []):
-        for cm in companies.values():
-            c = _nearest(ctx, cm, o)
-            for pm in programs.values():
-                out.append((c, _nearest(ctx, pm, o), o))
+        programs = [m for m, _ in ctx.nearest(o, "PROGRAM").values()]
+        for c, _ in ctx.nearest(o, "COMPANY").values():
+            out.extend((c, p, o) for p in programs)
     return out
 
 
@@ -93,13 +108,8 @@ def features(ctx: Context, cand: tuple[int, int, int]) -> dict[str, float]:
     f["c_before"] = float(spans[c].start_char < spans[o].start_char)
     f["p_before"] = float(spans[p].start_char < spans[o].start_char)
     # rank of this entity among its kind by closeness to the outcome
-    for role, group, mine in (("c", companies, c), ("p", programs, p)):
-        dists = sorted(
-            abs(sent_of[_nearest(ctx, ms, o)] - so) * 10_000 + abs(spans[_nearest(ctx, ms, o)].start_char - spans[o].start_char)
-            for ms in group.values()
-        )
-        d = abs(sent_of[mine] - so) * 10_000 + abs(spans[mine].start_char - spans[o].start_char)
-        f[f"{role}_rank={_bucket(dists.index(d), (0, 1, 2))}"] = 1
+    for role, label, group, mine in (("c", "COMPANY", companies, c), ("p", "PROGRAM", programs, p)):
+        f[f"{role}_rank={_bucket(ctx.nearest(o, label)[cluster[mine]][1], (0, 1, 2))}"] = 1
         f[f"{role}_n_entities={_bucket(len(group), (1, 2, 4, 8))}"] = 1
     ach = max(scores.get((m, o, "ACHIEVED"), 0.0) for m in cm)
     res = max(scores.get((o, m, "RESULT_OF"), 0.0) for m in pm)
