@@ -370,8 +370,44 @@ def _raise_csv_limit() -> None:
             limit //= 2
 
 
+class _ReplayableLines:
+    """Lines of a file for ``csv.reader``, numbered, that can replay the lines of a row that broke:
+    only the current row's lines are held, so reading stays streamed."""
+
+    def __init__(self, f) -> None:
+        self._f = f
+        self._replay: list[tuple[int, str]] = []
+        self.row: list[tuple[int, str]] = []  # (line number, line) of the row being read
+        self.lineno = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self._replay:
+            item = self._replay.pop(0)
+        else:
+            line = self._f.readline()
+            if not line:
+                raise StopIteration
+            self.lineno += 1
+            item = (self.lineno, line)
+        self.row.append(item)
+        return item[1]
+
+    def start_row(self) -> None:
+        self.row = []
+
+    def replay_after_first(self) -> int:
+        """Give back every line of the broken row but its first; return that first line's number."""
+        first, rest = self.row[0], self.row[1:]
+        self._replay = rest + self._replay
+        self.row = []
+        return first[0]
+
+
 def _read_csv(source: str, path: Path, *, text_field: str, id_field: str, max_chars: int) -> Iterator[Record]:
-    """Rows of a CSV file, read strictly.
+    """Rows of a CSV file, read strictly and streamed.
 
     A row that breaks the format (an unterminated quote, a stray quote, a field
     count other than the header's) is one :class:`Failure` naming the line it
@@ -380,37 +416,33 @@ def _read_csv(source: str, path: Path, *, text_field: str, id_field: str, max_ch
     """
     _raise_csv_limit()  # the default (131,072 characters) would reject a long article
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        lines = f.readlines() if path.stat().st_size < 1 << 30 else None
-    if lines is None:
-        yield Failure(source, 0, None, "CSV file over 1 GB: split it, or convert it to JSONL or Parquet")
-        return
-    header_reader = csv.reader(lines[:1], strict=True)
-    try:
-        header = next(header_reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        yield Failure(source, 1, None, f"unreadable CSV header: {exc}")
-        return
-    if text_field not in header:
-        yield Failure(source, 1, None, f"no column {text_field!r} (columns: {header})")
-        return
-    ti = header.index(text_field)
-    ii = header.index(id_field) if id_field in header else None
-    at = 1  # lines consumed so far
-    while at < len(lines):
-        reader = csv.reader(lines[at:], strict=True)
-        start = at + 1  # the line the next row starts on
+        lines = _ReplayableLines(f)
+        reader = csv.reader(lines, strict=True)
         try:
-            for row in reader:
-                line = at + reader.line_num
-                if row:
-                    yield _csv_record(source, start, line, row, header, ti, ii, text_field, max_chars)
-                start = line + 1
+            header = next(reader)
+        except StopIteration:
             return
         except csv.Error as exc:
-            yield Failure(source, start, None, f"malformed CSV row starting on line {start}: {exc}; read again from line {start + 1}")
-            at = start
+            yield Failure(source, 1, None, f"unreadable CSV header: {exc}")
+            return
+        if text_field not in header:
+            yield Failure(source, 1, None, f"no column {text_field!r} (columns: {header})")
+            return
+        ti = header.index(text_field)
+        ii = header.index(id_field) if id_field in header else None
+        while True:
+            lines.start_row()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                start = lines.replay_after_first()
+                yield Failure(source, start, None, f"malformed CSV row starting on line {start}: {exc}; read again from line {start + 1}")
+                reader = csv.reader(lines, strict=True)
+                continue
+            if row:
+                yield _csv_record(source, lines.row[0][0], lines.row[-1][0], row, header, ti, ii, text_field, max_chars)
 
 
 def _csv_record(source, start, line, row, header, ti, ii, text_field, max_chars) -> Record:
