@@ -165,6 +165,20 @@ def _values(text: str) -> list[re.Match]:
     return [m for m in _VALUE_RE.finditer(text) if not text.startswith("년", m.end("num"))]
 
 
+def figures(text: str) -> frozenset[tuple[float, str]]:
+    """Every figure of ``text`` with its unit (years left out): what two wordings of one result share.
+
+    ``수출 1억7222만달러로 47.7% 증가`` → {(172220000.0, 'USD'), (47.7, '%')}.
+    """
+    text = _APPROX.sub("", text)
+    out = set()
+    for m in _values(text):
+        number = parse_number(m.group("num"))
+        if number is not None:
+            out.add((round(number, 6), _UNITS[m.group("unit")]))
+    return frozenset(out)
+
+
 def parse_outcome(text: str) -> OutcomeValue:
     """A structured reading of an OUTCOME span (fields stay None where the text is silent).
 
