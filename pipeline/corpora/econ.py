@@ -105,7 +105,8 @@ def join(rec: StandoffRecord, data_dir: Path | None) -> dict:
                 if key not in seen:
                     seen.add(key)
                     relations.append({"head": key[0], "tail": key[2], "label": label})
-        triples.append({role: _slot(text, ents, t.get(role)) for role in ROLES})
+        extra = {k: v for k, v in t.items() if k not in ROLES}  # e.g. the reprint set's gold ``fact`` id
+        triples.append({**{role: _slot(text, ents, t.get(role)) for role in ROLES}, **extra})
     meta["file"] = str(rec.file.relative_to(REPO)) if rec.file.is_relative_to(REPO) else str(rec.file)
     doc = {
         "id": d["id"],
