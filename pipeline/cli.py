@@ -15,6 +15,7 @@ import sys
 
 from . import readers
 from .corpora import cli as corpus_cli
+from .facts import cli as facts_cli
 from .runstate import RunStateError, check_output_paths
 from .training import cli as training_cli
 
@@ -245,7 +246,7 @@ def _add_table(sub) -> None:
 
 
 def cmd_table(args) -> int:
-    from .facts_table import read_annotated, write_csv
+    from .facts.table import read_annotated, write_csv
 
     try:
         n = write_csv(read_annotated(args.annotated), args.output)
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
     _add_table(sub)
+    facts_cli.add_commands(sub)
     _add_info(sub)
     corpus_cli.add_commands(sub)
     training_cli.add_commands(sub)

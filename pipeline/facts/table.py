@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..writers import read_parquet_records
+
 COLUMNS = (
     "doc_id",
     "source",
@@ -42,20 +44,34 @@ COLUMNS = (
 
 
 def read_annotated(paths: Iterable[str | Path]) -> Iterator[dict]:
-    """Records of annotate's output, in order: JSONL files or Parquet output directories."""
-    from .writers import read_parquet_records
-
+    """Records of annotate's output, in order: JSONL files, Parquet output directories, or the
+    output directory of a distributed run (its ``shard-NNNNN.jsonl`` / ``.parquet`` in index order)."""
     for path in map(Path, paths):
-        if path.is_dir():
+        if path.suffix == ".parquet" and path.is_file():  # one shard of a distributed run
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(columns=["record"]):
+                yield from map(json.loads, batch.column(0).to_pylist())
+        elif not path.is_dir():
+            yield from _jsonl(path)
+        elif (path / "manifest.json").is_file():
+            from ..distributed import read_records
+
+            yield from read_records(path)
+        elif any(path.glob("part-*.parquet")):
             yield from read_parquet_records(path)
-            continue
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"{path}:{lineno}: not a JSON record ({exc.msg})") from None
+        else:
+            raise ValueError(f"{path}: a directory, but neither a Parquet output (part-*.parquet) nor a distributed run (manifest.json)")
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: not a JSON record ({exc.msg})") from None
 
 
 def _source(record: dict) -> str:
