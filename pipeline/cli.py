@@ -1,7 +1,8 @@
 """The command line: ``python -m pipeline`` (or ``kfacts``).
 
-Subcommands: ``annotate`` (the main job), ``corpus`` (build, validate, stats,
-Label Studio export/import), ``train`` and ``evaluate``.
+Subcommands: ``annotate`` (the main job), ``table``, ``info``, ``schema`` (the JSON
+Schema of the output), ``corpus`` (build, validate, stats, Label Studio export/import),
+``train`` and ``evaluate``.
 """
 
 from __future__ import annotations
@@ -256,6 +257,33 @@ def cmd_table(args) -> int:
     return 0
 
 
+def _add_schema(sub) -> None:
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of annotate's output records",
+        description="The JSON Schema (draft 2020-12) that every record annotate writes satisfies, derived from the "
+        "record's Arrow schema and typed records (docs/annotation.schema.json is its output; docs/schema.md explains it). "
+        "Example: python -m pipeline schema -o annotation.schema.json",
+    )
+    p.add_argument("-o", "--output", default="-", help="file to write (default: - for stdout)")
+    p.set_defaults(func=cmd_schema)
+
+
+def cmd_schema(args) -> int:
+    from .json_schema import dumps_schema  # pyarrow only when asked for
+
+    text = dumps_schema()
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    return 0
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -276,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table(sub)
     facts_cli.add_commands(sub)
     _add_info(sub)
+    _add_schema(sub)
     corpus_cli.add_commands(sub)
     training_cli.add_commands(sub)
     return parser

@@ -16,8 +16,9 @@ The view has three parts, in a ``<div class="kf-display">`` with its own scoped 
   Arcs are stacked so that no two labels overlap, and the strip scrolls sideways when wide;
 * the triples as a table, the outcome's structured value beside it.
 
-The text and the table sit in containers with a maximum height that scroll, so a long
-article stays one screen tall. Every piece of the record's text is HTML-escaped.
+In a notebook the text and the table sit in containers with a maximum height that scroll,
+so a long article stays one screen tall; a standalone page (``page=True``) shows the whole
+article, unboxed. Every piece of the record's text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import types
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
+from typing import Any, Literal
 
 from .corpora.klue import STANDARD_LABELS
 from .corpora.schema_rules import ENTITY_LABELS, RELATION_LABELS
@@ -486,11 +487,16 @@ def _triples_table(doc: Document, blocks: list[_Block]) -> str:
     return f'<table class="kf-triples"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+#: Heights (px) that bound the text view and the triples table inside a notebook.
+INLINE_MAX_HEIGHT = 640
+INLINE_TABLE_MAX_HEIGHT = 360
+
+
 def render_html(
     doc_or_document: Any,
     *,
-    max_height: int | None = 640,
-    table_max_height: int | None = 360,
+    max_height: int | None | Literal["auto"] = "auto",
+    table_max_height: int | None | Literal["auto"] = "auto",
     title: str | None = None,
     page: bool = False,
 ) -> str:
@@ -499,7 +505,16 @@ def render_html(
     ``max_height`` (px) bounds the text view, which scrolls beyond it (``None``: no bound);
     ``table_max_height`` does the same for the table. ``page=True`` wraps the view in a
     complete HTML page (for saving to a file or a screenshot).
+
+    ``"auto"`` (the default) bounds them in a notebook (640 and 360 px), where a long
+    article should stay one screen tall among the cells, and not on a page, where the
+    page scrolls itself and a box of its own would hide most of the article behind a
+    second scroll bar.
     """
+    if max_height == "auto":
+        max_height = None if page else INLINE_MAX_HEIGHT
+    if table_max_height == "auto":
+        table_max_height = None if page else INLINE_TABLE_MAX_HEIGHT
     doc = to_document(doc_or_document)
     econ = [
         {"id": e.id, "label": e.label, "start": e.start, "end": e.end, "score": e.score}

@@ -1,7 +1,7 @@
 """Render the display of the NHC미디어 seed article to a PNG with headless Chromium.
 
-    python scripts/render_seed.py                          # → docs/seed-display.png
-    python scripts/render_seed.py --html seed.html --full  # also keep the HTML; no scroll bound
+    python scripts/render_seed.py                          # → docs/seed-display.png (the notebook view)
+    python scripts/render_seed.py --html seed.html --page  # the standalone page: the whole article
 
 It annotates the seed article with a pipeline (the shipped default unless ``--model``),
 renders :func:`pipeline.render_html` as a page and screenshots it. Chromium is looked up as
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import pipeline  # noqa: E402
 from pipeline.corpora.sources import SEED_ID, read_seed, resolve_data_dir  # noqa: E402
+from pipeline.display import INLINE_MAX_HEIGHT, INLINE_TABLE_MAX_HEIGHT  # noqa: E402
 
 
 def find_chromium() -> str:
@@ -76,14 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--out", type=Path, default=ROOT / "docs" / "seed-display.png")
     ap.add_argument("--html", type=Path, default=None, help="also write the page's HTML here")
     ap.add_argument("--window-size", default="1400,2400", help="WIDTH,HEIGHT of the browser window")
-    ap.add_argument("--full", action="store_true", help="no maximum height: the whole article, unscrolled")
+    ap.add_argument("--page", action="store_true", help="the standalone page (the whole article, unboxed), not the notebook view")
     ap.add_argument("--no-crop", action="store_true", help="keep the blank band below the content")
     args = ap.parse_args(argv)
 
     text = read_seed(resolve_data_dir(args.data_dir))
     nlp = pipeline.load(args.model)
     doc = nlp(text)
-    options = {"max_height": None, "table_max_height": None} if args.full else {}
+    # a page of its own shows the whole article; the notebook view keeps its 640 px text box
+    options = {} if args.page else {"max_height": INLINE_MAX_HEIGHT, "table_max_height": INLINE_TABLE_MAX_HEIGHT}
     html = pipeline.render_html(pipeline.from_spacy(doc, SEED_ID), page=True, **options)
     width, height = (int(v) for v in args.window_size.split(","))
     with tempfile.TemporaryDirectory(prefix="kf-render-") as tmp:

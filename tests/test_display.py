@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -385,6 +388,106 @@ def test_page_is_a_complete_document():
     assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html and html.rstrip().endswith("</html>")
 
 
+# -- a standalone page: the whole article, no scroll box -----------------------------------------
+
+
+def _long_record(paragraphs: int = 40) -> dict:
+    """A long article with a fact in every paragraph: its text, entities and triples, all found by search."""
+    filler = "중소기업 경쟁력 향상을 위한 클러스터사업이 지역 산업에 성과를 냈다. " * 6
+    text = "\n\n".join(f"{i}번째 문단. 참여기업{i}호는 클러스터사업을 통해 매출 {i}% 증가를 기록했다. {filler}" for i in range(paragraphs))
+    entities, triples, pos = [], [], 0
+    for i in range(paragraphs):
+        slots = {}
+        for role, label, sub in (
+            ("company", "COMPANY", f"참여기업{i}호"),
+            ("program", "PROGRAM", "클러스터사업"),
+            ("outcome", "OUTCOME", f"매출 {i}% 증가"),
+        ):
+            start = text.index(sub, pos)
+            entities.append({"id": f"e{len(entities)}", "label": label, "start": start, "end": start + len(sub), "text": sub})
+            slots[role] = {"text": sub, "start": start, "end": start + len(sub)}
+            pos = start + len(sub)
+        triples.append({**slots, "agency": None, "score": 0.5})
+    return {"id": "long", "text": text, "entities": entities, "relations": [], "triples": triples}
+
+
+def test_page_has_no_height_bound_and_the_notebook_view_keeps_it():
+    rec = _long_record()
+    page = parse(render_html(rec, page=True))
+    inline = parse(render_html(rec))
+    text_box = next(n for n in page.elements if "kf-text" in n["cls"])
+    table_box = next(n for n in page.elements if "kf-table-wrap" in n["cls"])
+    assert "max-height" not in text_box["attrs"]["style"] and "max-height" not in table_box["attrs"]["style"]
+    assert not any("kf-hint" in n["cls"] for n in page.elements)  # no "the text scrolls beyond" note
+    assert len(page.marks) == len(rec["entities"]) and len(page.rows) == 1 + len(rec["triples"])
+    # inside a notebook the bounds stay, and a page can still ask for them
+    assert "max-height: 640px" in next(n for n in inline.elements if "kf-text" in n["cls"])["attrs"]["style"]
+    assert "max-height: 360px" in next(n for n in inline.elements if "kf-table-wrap" in n["cls"])["attrs"]["style"]
+    boxed = parse(render_html(rec, page=True, max_height=500))
+    assert "max-height: 500px" in next(n for n in boxed.elements if "kf-text" in n["cls"])["attrs"]["style"]
+
+
+def _chromium() -> str | None:
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+#: Run in the browser once the page has loaded: the text view's and the last entity's geometry,
+#: and every element of the view that scrolls vertically, written into the DOM for --dump-dom.
+_PROBE = """<script>
+window.addEventListener('load', () => {
+  const view = document.querySelector('.kf-display'), box = view.querySelector('.kf-text');
+  const marks = box.querySelectorAll('mark.kf-ent'), mark = marks[marks.length - 1];
+  const b = box.getBoundingClientRect(), m = mark.getBoundingClientRect();
+  const scrollers = [...view.querySelectorAll('*')].filter(el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowY)
+    && el.scrollHeight > el.clientHeight + 1).map(el => el.className);
+  const out = {scrollHeight: box.scrollHeight, clientHeight: box.clientHeight, boxTop: b.top + scrollY, boxBottom: b.bottom + scrollY,
+    markTop: m.top + scrollY, markBottom: m.bottom + scrollY, markText: mark.firstChild.textContent,
+    pageHeight: document.documentElement.scrollHeight, scrollers};
+  const pre = document.createElement('pre'); pre.id = 'kf-measure'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _measure(html: str, tmp_path, name: str) -> dict:
+    """Load ``html`` in headless Chromium and return what :data:`_PROBE` measured."""
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium; or set $CHROMIUM)")
+    path = tmp_path / f"{name}.html"
+    if "</body>" not in html:
+        html = f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"></head><body>{html}</body></html>'
+    path.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking"]
+    cmd += [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900", "--virtual-time-budget=5000", "--dump-dom", path.as_uri()]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="kf-measure">([^<]*)</pre>', out.stdout)
+    assert found, f"Chromium ran no probe (exit {out.returncode}): {out.stderr[-1500:]}"
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+def _assert_whole_article(m: dict, last_entity: str) -> None:
+    assert m["scrollers"] == [], f"scroll boxes on a standalone page: {m['scrollers']}"
+    assert m["scrollHeight"] == m["clientHeight"], "the article's text view scrolls"
+    assert m["markText"] == last_entity
+    assert m["boxTop"] <= m["markTop"] and m["markBottom"] <= m["boxBottom"] <= m["pageHeight"], "the last entity is cut off"
+
+
+def test_page_shows_the_whole_article_in_chromium(tmp_path):
+    rec = _long_record()
+    page = _measure(render_html(rec, page=True), tmp_path, "page")
+    _assert_whole_article(page, rec["entities"][-1]["text"])
+    assert page["pageHeight"] > 2000  # the article is long: the page grew instead of a box
+    # the same article in the notebook view: a bounded box that hides its end until scrolled
+    inline = _measure(render_html(rec), tmp_path, "inline")
+    assert inline["scrollHeight"] > inline["clientHeight"] + 1000
+    assert inline["markBottom"] > inline["boxBottom"]
+    assert "kf-scroll kf-text" in inline["scrollers"]
+
+
 def test_lazy_entry_points_in_a_fresh_interpreter():
     code = (
         "import pipeline; a = pipeline.render_html; b = pipeline.display; assert callable(a) and callable(b);"
@@ -413,3 +516,9 @@ def test_seed_article_display(seed_record):
     assert len(tree.arcs) == len(seed_record["relations"])
     if seed_record["triples"]:
         assert len(tree.rows) == 1 + len(seed_record["triples"])
+
+
+def test_seed_article_page_in_chromium(seed_record, tmp_path):
+    m = _measure(render_html(seed_record, page=True), tmp_path, "seed")
+    last = max(seed_record["entities"], key=lambda e: e["start"])
+    _assert_whole_article(m, last["text"])
