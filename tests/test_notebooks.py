@@ -23,7 +23,7 @@ KERNEL_NAME = "econ-facts-test"
 
 def test_the_notebooks_exist():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_quickstart.ipynb", "02_train_your_own.ipynb", "03_corpus_analysis.ipynb"]
+    assert names == ["01_quickstart.ipynb", "02_train_your_own.ipynb", "03_corpus_analysis.ipynb", "04_fact_store.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
