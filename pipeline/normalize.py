@@ -212,6 +212,9 @@ def _period(text: str) -> str | None:
 
 
 def _unit(m: re.Match) -> str:
+    """The unit's name; 대 after 억/조/만 is a range of money (지금은 30억대), not a count of machines."""
+    if m.group("unit") == "대" and m.group("num").rstrip().endswith(("억", "조", "만")):
+        return "KRW"
     return _UNITS[m.group("unit")]
 
 
@@ -282,7 +285,7 @@ def parse_outcome(text: str) -> OutcomeValue:
         reference = mark is not None and mark.group().strip().endswith("보다")  # 5%보다 2배: no period
         if out.period is None and year and not reference:
             out.period = f"{year.group(1)}년 대비"
-        if out.period is None and re.search(r"(?:지난해|작년)\s*$", text[: base.start()]):
+        if out.period is None and re.search(r"(?:지난해|작년)\s*(?:상반기|하반기|말|동기|같은 기간)?\s*$", text[: base.start()]):
             out.period = "전년 대비"
         if level is None:
             values = [m for m in values if m.start() >= base.end()]

@@ -115,6 +115,8 @@ def test_outcome_values(text, expected):
         ("처음으로 수출실적을 올린 기업도 88개사", {"direction": "level"}),  # 실적을 올리다: to post, not to raise
         ("매출도 덩달아 207억 원으로 1년 전 보다 40%나 뛰었다", {"period": "전년 대비"}),
         ("지난해 대비 무려 123%나 증가", {"period": "전년 대비"}),
+        ("지난해  상반기 578억 원 대비 51%가 증가", {"value": 51, "base": 5.78e10, "period": "전년 대비"}),
+        ("지금은 30억대", {"value": 3e9, "unit": "KRW"}),  # a range of money, not 30억 machines
         ("매출은 프로그램 도입 직후인 지난 2017년 1~3월보다 62% 증가", {"period": "2017년 대비"}),
     ],
 )
