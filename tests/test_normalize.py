@@ -117,6 +117,15 @@ def test_outcome_values(text, expected):
         ("지난해 대비 무려 123%나 증가", {"period": "전년 대비"}),
         ("지난해  상반기 578억 원 대비 51%가 증가", {"value": 51, "base": 5.78e10, "period": "전년 대비"}),
         ("지금은 30억대", {"value": 3e9, "unit": "KRW"}),  # a range of money, not 30억 machines
+        ("영업익 26.1%", {"metric": "영업이익", "value": 26.1}),
+        ("수상·당선 실적도 169건", {"metric": "수상", "value": 169}),  # 실적 alone is no sales
+        ("1억원의 실적", {"metric": "매출", "value": 1e8}),
+        ("특허와 인증 20건", {"metric": "특허", "value": 20}),
+        ("44개팀이 초기 서비스 개발에 성공", {"value": 44, "unit": "teams"}),
+        (
+            "수출실적은 13억1000만달러(10월 기준)로 전년 동기 12억4000만달러와 비교해 5% 증가",
+            {"metric": "수출", "value": 1.31e9, "unit": "USD", "base": 1.24e9, "period": "전년 대비"},
+        ),
         ("매출은 프로그램 도입 직후인 지난 2017년 1~3월보다 62% 증가", {"period": "2017년 대비"}),
     ],
 )
