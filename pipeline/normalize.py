@@ -76,8 +76,8 @@ METRICS = {
     "시청률": ("시청률",),
 }
 _DIRECTION = (
-    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓")),
-    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "오른", "오르", "올랐", "올라", "끌어올")),
+    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓", "뚝")),
+    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
 )
 
 
@@ -166,7 +166,9 @@ _ACHIEVERS = re.compile(
     r"(?:기업|업체|회사|스타트업|팀|소상공인|농가|사업자|상인)[은는이가]?\s*(?:총\s*)?(?P<count>\d[\d,]*)\s*(?:곳|개사|개|팀|개 기업)\s*$"
 )
 #: 개 counting firms: 16개 스타트업, 1238개(73.9%) 기업
-_FIRM_NOUN = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:중소|벤처)?\s*(?:기업|업체|회사|사\b|팀|스타트업)")
+_FIRM_NOUN = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:[가-힣]{1,4}\s+)?(?:중소|벤처)?\s*(?:기업|업체|회사|사\b|팀|스타트업)")
+#: 개 counting countries: 52개 국가에 판권 판매
+_COUNTRY_NOUN = re.compile(r"\s*(?:의\s*)?(?:국가|나라)")
 _BAD_METRIC = re.compile(r"불량|오류|결함|원가|비용|시간|기간|리드타임|재고|사고|에너지")
 #: spending on one's own R&D or plant is no investment raised: R&D 투자는 36.8% 증가
 _OWN_SPENDING = re.compile(r"(?:R&D|연구개발|설비|시설)\s*투자")
@@ -198,6 +200,8 @@ def _metric(text: str) -> str | None:
     for metric, cues in METRICS.items():
         words = _OWN_SPENDING.sub("", text) if metric == "투자 유치" else text
         if any(c in words for c in cues):
+            if metric in ("영업이익", "이익") and -1 < text.find("매출") < text.find(cues[0][:2]):
+                return "매출"  # 매출액과 영업이익은 843억원: the first-named metric
             return metric
     return "매출" if "실적" in text else None  # 1억원의 실적; but 수출 실적, 수상 실적 name their metric
 
@@ -259,7 +263,8 @@ def _reported(text: str, values: list[re.Match]) -> re.Match:
         return next(m for m in values if m.start() >= achievers.start("count"))
     rate = next((m for m in values if _unit(m) in ("%", "%p")), None)
     money = next((m for m in values if _unit(m) in _CURRENCY.values()), None)
-    return rate or money or values[0]
+    # a duration before the figure is a qualifier: 1개월 방문고객 600여명
+    return rate or money or next((m for m in values if _unit(m) != "months"), values[0])
 
 
 def parse_outcome(text: str) -> OutcomeValue:
@@ -296,6 +301,8 @@ def parse_outcome(text: str) -> OutcomeValue:
         out.unit = "firms" if level is None and _ACHIEVERS.search(text) else _unit(value)
         if out.unit == "items" and _FIRM_NOUN.match(text[value.end() :]):
             out.unit = "firms"
+        elif out.unit == "items" and _COUNTRY_NOUN.match(text[value.end() :]):
+            out.unit = "countries"
         if out.metric == "고용" and out.unit in ("items", "persons") and "일자리" in text:
             out.unit = "jobs"
     if out.unit == "rank":

@@ -122,6 +122,13 @@ def test_outcome_values(text, expected):
         ("1억원의 실적", {"metric": "매출", "value": 1e8}),
         ("특허와 인증 20건", {"metric": "특허", "value": 20}),
         ("44개팀이 초기 서비스 개발에 성공", {"value": 44, "unit": "teams"}),
+        ("10개 대전 기업 CES 혁신상", {"value": 10, "unit": "firms"}),
+        ("52개 국가에 판권 판매", {"value": 52, "unit": "countries"}),
+        ("1개월 방문고객 600여명", {"value": 600, "unit": "persons"}),  # the month only qualifies
+        ("매출액과 영업이익은 843억원", {"metric": "매출"}),
+        ("10배가 뛴", {"direction": "increase"}),
+        ("불량 10배 뚝", {"direction": "decrease"}),
+        ("매출이 10억원을 넘었다", {"direction": "increase"}),  # like 돌파
         (
             "수출실적은 13억1000만달러(10월 기준)로 전년 동기 12억4000만달러와 비교해 5% 증가",
             {"metric": "수출", "value": 1.31e9, "unit": "USD", "base": 1.24e9, "period": "전년 대비"},
