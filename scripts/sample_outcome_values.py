@@ -1,6 +1,6 @@
 """Draw the outcome-value gold samples (corpora/econ/values/) from the built corpus.
 
-    python scripts/sample_outcome_values.py [--built corpora/econ/built] [--seed 12] [--n 200]
+    python scripts/sample_outcome_values.py --split train|dev [--built corpora/econ/built] [--seed 12] [--n 200]
 
 Why a script: the sample must be repeatable. It takes every OUTCOME span of the real
 (non-synthetic, ids ``c-`` … ``j-``) documents of a split, in document and offset
