@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -235,6 +236,23 @@ def _settings(fmt: str, text_field: str, id_field: str, max_chars: int, model) -
 # -- on the client --------------------------------------------------------------------------
 
 
+@contextmanager
+def cluster_client(client=None, scheduler: str | None = None, n_workers: int | None = None) -> Iterator:
+    """``client`` as it is, else a client of ``scheduler``, else of a ``LocalCluster`` of ``n_workers``
+    single-threaded worker processes (default: one per core); what this opens, it closes."""
+    from distributed import Client, LocalCluster
+
+    if client is not None:
+        yield client
+    elif scheduler:
+        with Client(scheduler) as own:
+            yield own
+    else:
+        workers = n_workers or os.cpu_count() or 1
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster, Client(cluster) as own:
+            yield own
+
+
 def annotate(
     inputs: list[str],
     output_dir: str | Path,
@@ -261,7 +279,7 @@ def annotate(
     workers can read) or a loaded pipeline. ``resume`` keeps the shards a previous
     run finished with the same settings and redoes the rest.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
     inputs = readers.expand(inputs)
     shards = plan_shards(inputs, shard_size=shard_size)
@@ -276,16 +294,7 @@ def annotate(
             if old.is_file():
                 old.unlink()
     start = time.perf_counter()
-    own: list = []
-    try:
-        if client is None:
-            if scheduler:
-                client = Client(scheduler)
-            else:
-                cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
-                own.append(cluster)
-                client = Client(cluster)
-            own.insert(0, client)
+    with cluster_client(client, scheduler, n_workers) as client:
         if batch.is_pipeline(model):
             model_arg = client.scatter(model, broadcast=True, hash=False)
         else:
@@ -319,9 +328,6 @@ def annotate(
         finally:
             if bar is not None:
                 bar.close()
-    finally:
-        for thing in own:
-            thing.close()
     entries = [done[s.index] for s in shards]
     totals = batch.Summary()
     for e in entries:

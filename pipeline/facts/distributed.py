@@ -11,7 +11,6 @@ same records.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from .mentions import Prepared, prepare
@@ -30,31 +29,22 @@ def build(run_dir: str | Path, store: str | Path, *, client=None, scheduler: str
     The cluster: ``client``, else one connected to ``scheduler``, else a ``LocalCluster`` of
     ``n_workers`` single-threaded processes, closed at the end.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
+
+    from ..distributed import cluster_client
 
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     shards = [str((run_dir / entry["output"]).resolve()) for entry in manifest["shards"]]
-    own = []
-    if client is None:
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True)
-            own.append(cluster)
-            client = Client(cluster)
-        own.insert(0, client)
     fs = FactStore(store)
     report = RunReport()
     try:
-        for future in as_completed(client.map(prepare_shard, shards, pure=False)):
-            fs.ingest(future.result(), report)
-            future.release()
+        with cluster_client(client, scheduler, n_workers) as client:
+            for future in as_completed(client.map(prepare_shard, shards, pure=False)):
+                fs.ingest(future.result(), report)
+                future.release()
         fs.finish(report, str(run_dir))
     except BaseException:
         fs.close()
         raise
-    finally:
-        for closable in own:
-            closable.close()
     return fs
