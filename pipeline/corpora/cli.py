@@ -60,6 +60,11 @@ def add_commands(sub) -> None:
     i.add_argument("-o", "--output", type=Path, required=True, help="corpus JSONL to write (replaced only when every task is valid)")
     i.add_argument("--reviewed-only", action="store_true", help="leave out tasks nobody annotated (unreviewed model output)")
     i.add_argument("--report", type=Path, help="also write every change, per task, as JSON")
+    i.add_argument(
+        "--predictions",
+        type=Path,
+        help="the tasks file corpus export wrote: the predictions of tasks that the export lists by id only (Label Studio's plain JSON export)",
+    )
     i.set_defaults(func=cmd_import)
 
 
@@ -224,12 +229,14 @@ def cmd_import(args) -> int:
     docs, changes, unreviewed = [], [], 0
     try:
         tasks = labelstudio.read_tasks(args.tasks)
+        if args.predictions:
+            labelstudio.fill_predictions(tasks, labelstudio.read_tasks(args.predictions))
         for i, task in enumerate(tasks):
-            doc, dropped = labelstudio.read_task(task, i)
-            if labelstudio.chosen_annotation(task) is None and labelstudio.chosen_prediction(task) is not None:
+            if isinstance(task, dict) and labelstudio.chosen_annotation(task) is None and labelstudio.has_predictions(task):
                 unreviewed += 1
                 if args.reviewed_only:
                     continue
+            doc, dropped = labelstudio.read_task(task, i)
             change = review.task_changes(task, i, dropped)
             if change is not None:
                 changes.append(change)
@@ -247,7 +254,7 @@ def cmd_import(args) -> int:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
     os.replace(tmp, out)
     print(f"{len(docs)} documents written to {args.output}")
-    print(review.summary(changes, len(tasks), unreviewed))
+    print(review.summary(changes, len(tasks), unreviewed, left_out=args.reviewed_only))
     if args.report:
         report = {
             "tasks": len(tasks),

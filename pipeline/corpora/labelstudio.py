@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from .econ import IMPLIED
 from .schema_rules import ENTITY_LABELS, RELATION_LABELS
 
 LABEL_CONFIG = (
@@ -187,13 +188,50 @@ def _latest(items: list[dict]) -> dict | None:
 
 def chosen_annotation(task: dict) -> dict | None:
     """The task's latest annotation that was not cancelled (skipped), or None."""
-    anns = task.get("annotations") or []
-    return _latest([a for a in anns if isinstance(a, dict) and not a.get("was_cancelled")])
+    anns = task.get("annotations")
+    return _latest([a for a in anns if isinstance(a, dict) and not a.get("was_cancelled")]) if isinstance(anns, list) else None
 
 
 def chosen_prediction(task: dict) -> dict | None:
-    preds = task.get("predictions") or []
-    return _latest([p for p in preds if isinstance(p, dict)])
+    """The prediction the review started from (the annotation's ``parent_prediction``), else the latest.
+
+    Label Studio's plain JSON export lists predictions by id only: those count as
+    absent here (see :func:`fill_predictions`).
+    """
+    preds = [p for p in task.get("predictions") if isinstance(p, dict)] if isinstance(task.get("predictions"), list) else []
+    parent = (chosen_annotation(task) or {}).get("parent_prediction")
+    for p in preds:
+        if parent is not None and p.get("id") == parent:
+            return p
+    return _latest(preds)
+
+
+def has_predictions(task: dict) -> bool:
+    """Whether the model proposed anything for the task, even if the export holds only the ids."""
+    return bool(task.get("predictions")) or bool(task.get("total_predictions"))
+
+
+def fill_predictions(tasks: list[dict], sent: list[dict]) -> int:
+    """Give tasks whose export lists predictions by id only the predictions that were sent.
+
+    Label Studio exports a task's predictions as ids unless asked for them in full
+    (``serialization_options.predictions.only_id = false``); the tasks file that
+    :func:`export` wrote holds them whole, matched here by ``data.id``. Returns how
+    many tasks were filled.
+    """
+    by_id = {}
+    for t in sent:
+        if isinstance(t, dict) and isinstance(t.get("data"), dict) and isinstance(t.get("predictions"), list):
+            by_id[str(t["data"].get("id"))] = [p for p in t["predictions"] if isinstance(p, dict)]
+    filled = 0
+    for task in tasks:
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict) or not has_predictions(task):
+            continue
+        preds = task.get("predictions") if isinstance(task.get("predictions"), list) else []
+        if not any(isinstance(p, dict) for p in preds) and by_id.get(str(task["data"].get("id"))):
+            task["predictions"] = by_id[str(task["data"]["id"])]
+            filled += 1
+    return filled
 
 
 def read_result(result, text: str, where: str, *, scored: bool) -> tuple[list[dict], list[dict]]:
@@ -259,12 +297,24 @@ def _role_ids(raw: dict, t: int, role: str, where: str) -> list[str] | None:
     return list(dict.fromkeys(ids))  # a region once, however often it is listed
 
 
-def _gold_triples(raw_triples: list[dict], by_id: dict, predicted: set[str], where: str) -> tuple[list[dict], list[int]]:
+def _relation_keys(result) -> set[tuple]:
+    return {
+        (item.get("from_id"), label, item.get("to_id"))
+        for item in result or []
+        if isinstance(item, dict) and item.get("type") == "relation" and isinstance(item.get("labels"), list)
+        for label in item["labels"]
+    }
+
+
+def _gold_triples(
+    raw_triples: list[dict], by_id: dict, predicted: set[str], where: str, removed: frozenset = frozenset()
+) -> tuple[list[dict], list[int]]:
     """Triples over the annotation's regions, and the positions of those dropped.
 
     A triple is dropped (not an error) when a part names a region the model predicted
-    and the reviewer removed or gave another label: the reviewer has judged it. A
-    region known to neither the annotation nor the prediction is an error.
+    and the reviewer removed or gave another label, or when the reviewer removed a
+    relation the triple rests on (``removed``: head, label, tail): the reviewer has
+    judged it. A region known to neither the annotation nor the prediction is an error.
     """
     triples, dropped = [], []
     for t, raw in enumerate(raw_triples):
@@ -287,11 +337,34 @@ def _gold_triples(raw_triples: list[dict], by_id: dict, predicted: set[str], whe
             triple[role] = dict(spans[0])
             if spans[1:]:
                 triple[role]["aliases"] = spans[1:]
-        if keep:
+        implied = {
+            (triple[h]["entity"], label, triple[tl]["entity"]) for h, label, tl in IMPLIED if keep and triple.get(h) and triple.get(tl)
+        }
+        if keep and not implied & removed:
             triples.append(triple)
         else:
             dropped.append(t)
     return triples, dropped
+
+
+def _implied_relations(triples: list[dict], relations: list[dict]) -> list[dict]:
+    """The relations that kept triples imply and the annotation lacks.
+
+    The model's triples need no relation behind them, but a corpus triple states that the
+    company took part in the program and achieved the outcome through it: ``corpus build``
+    adds these relations to every triple, and a reviewed record gets them the same way, so
+    ``corpus validate`` accepts it.
+    """
+    seen = {(r["head"], r["label"], r["tail"]) for r in relations}
+    added = []
+    for t in triples:
+        for head_role, label, tail_role in IMPLIED:
+            if t.get(head_role) and t.get(tail_role):
+                key = (t[head_role]["entity"], label, t[tail_role]["entity"])
+                if key not in seen:
+                    seen.add(key)
+                    added.append({"head": key[0], "tail": key[2], "label": label})
+    return added
 
 
 def _predicted_triples(raw_triples: list[dict], by_id: dict, where: str) -> list[dict]:
@@ -338,13 +411,23 @@ def read_task(task: dict, index: int = 0) -> tuple[dict, list[int]]:
         isinstance(doc_id, (str, int)) and not isinstance(doc_id, bool) and str(doc_id) != "", where, "data.id is missing or not a string"
     )
     _need(isinstance(text, str), where, "data.text is missing or not a string")
-    for key in ("annotations", "predictions"):
-        items = task.get(key) or []
-        _need(isinstance(items, list) and all(isinstance(a, dict) for a in items), where, f"{key} is not a list of objects")
+    anns, preds = task.get("annotations") or [], task.get("predictions") or []
+    _need(isinstance(anns, list) and all(isinstance(a, dict) for a in anns), where, "annotations is not a list of objects")
+    _need(
+        isinstance(preds, list) and all(isinstance(p, dict) or (isinstance(p, int) and not isinstance(p, bool)) for p in preds),
+        where,
+        "predictions is not a list of objects or ids",
+    )
     raw_triples = _raw_triples(data, where)
     sentences = data.get("sentences", []) if isinstance(data.get("sentences"), list) else []
     annotation, prediction = chosen_annotation(task), chosen_prediction(task)
 
+    _need(
+        annotation is not None or prediction is not None or not has_predictions(task),
+        where,
+        "nobody annotated it and the export lists its predictions by id only: give the tasks file that was imported "
+        "into Label Studio (--predictions) or leave unreviewed tasks out (--reviewed-only)",
+    )
     if annotation is None and prediction is not None:
         entities, relations = read_result(prediction.get("result", []), text, where, scored=True)
         by_id = {e["id"]: e for e in entities}
@@ -357,7 +440,12 @@ def read_task(task: dict, index: int = 0) -> tuple[dict, list[int]]:
     predicted: set[str] = set()
     if prediction is not None:
         predicted = {item.get("id") for item in prediction.get("result") or [] if isinstance(item, dict) and item.get("type") == "labels"}
-    triples, dropped = _gold_triples(raw_triples, {e["id"]: e for e in entities}, predicted, where)
+    removed = frozenset()
+    if prediction is not None:
+        removed = frozenset(_relation_keys(prediction.get("result")) - {(r["head"], r["label"], r["tail"]) for r in relations})
+    triples, dropped = _gold_triples(raw_triples, {e["id"]: e for e in entities}, predicted, where, removed)
+    if predicted:
+        relations += _implied_relations(triples, relations)
     meta = data.get("meta")
     if not isinstance(meta, dict):
         meta = {}
@@ -387,6 +475,8 @@ def read_tasks(path) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as f:
             tasks = json.load(f)
+    except OSError as exc:
+        raise TaskError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise TaskError(f"{path}: not a Label Studio JSON export ({type(exc).__name__}: {str(exc)[:200]})") from None
     if not isinstance(tasks, list):

@@ -102,11 +102,10 @@ def _counts(n: dict) -> str:
     )
 
 
-def summary(changes: list[dict], tasks: int, predicted_only: int) -> str:
+def summary(changes: list[dict], tasks: int, unreviewed: int, *, left_out: bool = False) -> str:
     """A few lines for the terminal: the totals, then one line per task that changed."""
-    lines = [
-        f"{len(changes)} of {tasks} tasks reviewed against the model's predictions; {predicted_only} not reviewed (read back as predictions)"
-    ]
+    fate = "left out" if left_out else "read back as predictions"
+    lines = [f"{len(changes)} of {tasks} tasks reviewed against the model's predictions; {unreviewed} not reviewed ({fate})"]
     if changes:
         lines.append(f"changes in total: {_counts(totals(changes))}")
         lines += [f"  task {c['task']} ({c['id']}): {_counts({k: len(c[k]) for k in KINDS})}" for c in changes if any(c[k] for k in KINDS)]
