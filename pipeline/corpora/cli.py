@@ -199,7 +199,14 @@ def cmd_export(args) -> int:
     for path in args.files:
         version = args.model_version or model_version_of(path)
         for lineno, line in _read_jsonl(path):
-            doc = json.loads(line)
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                print(f"error: {path}:{lineno}: not JSON ({exc.msg})", file=sys.stderr)
+                return 1
+            if not isinstance(doc, dict):
+                print(f"error: {path}:{lineno}: a record is a JSON object, this is a {type(doc).__name__}", file=sys.stderr)
+                return 1
             if labelstudio.is_model_output(doc):
                 if not version:
                     print(
