@@ -281,6 +281,7 @@ def _full_export(client, project: int) -> list[dict]:
     return json.loads(b"".join(client.projects.exports.download(project, snap.id, export_type="JSON")))
 
 
+@pytest.mark.slow  # the server takes one to three minutes to start
 def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, label_studio, tmp_path, capsys):
     out, docs = annotated
     tasks_path, config = tmp_path / "tasks.json", tmp_path / "config.xml"
