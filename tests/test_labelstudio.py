@@ -329,3 +329,12 @@ def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, 
     assert sorted(e["id"] for e in change["rebounded"]) == sorted([facts["rebound"], "new-1"])
     assert [e["id"] for e in change["entities_added"]] == ["new-2"]
     assert change["triples_dropped"] == facts["dropped"]
+
+    # the reviewed record is gold now: it goes back as an annotation and returns unchanged
+    gold_tasks = tmp_path / "gold.json"
+    assert main(["corpus", "export", str(back), "-o", str(gold_tasks), "--config", str(config)]) == 0
+    gold = json.loads(gold_tasks.read_text(encoding="utf-8"))
+    assert "predictions" not in gold[0] and len(gold[0]["annotations"]) == 1
+    again = label_studio.projects.create(title="econ gold", label_config=config.read_text(encoding="utf-8")).id
+    assert label_studio.projects.import_tasks(again, request=gold, commit_to_project=True).annotation_count == 1
+    assert read_back(_full_export(label_studio, again)) == (0, [doc])
