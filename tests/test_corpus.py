@@ -80,6 +80,7 @@ def test_label_studio_round_trip_is_loss_free(built):
     out, _ = built
     docs = _docs(out / "dev.jsonl") + _docs(out / "train.jsonl")[:50]
     tasks = json.loads(json.dumps(labelstudio.export(docs)))
+    assert all("annotations" in t and "predictions" not in t for t in tasks), "gold goes to Label Studio as annotations"
     back = list(labelstudio.import_tasks(tasks))
     assert back == [{k: d[k] for k in ("id", "text", "sentences", "entities", "relations", "triples", "meta")} for d in docs]
 

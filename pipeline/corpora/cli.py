@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..document import Document, validate
-from . import econ, labelstudio
+from . import econ, labelstudio, review
 from .schema_rules import ENTITY_LABELS
 
 
@@ -34,15 +34,37 @@ def add_commands(sub) -> None:
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=cmd_stats)
 
-    e = csub.add_parser("export", help="write corpus documents as Label Studio tasks (JSON)")
+    e = csub.add_parser(
+        "export",
+        help="write corpus documents (as annotations) or annotate output (as predictions) as Label Studio tasks (JSON)",
+        description="Gold corpus records become annotations; annotate output (scored) becomes predictions tagged with the model.",
+        epilog="example: python -m pipeline annotate news.jsonl -o out.jsonl && python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
+    )
     e.add_argument("files", nargs="+", type=Path, help="corpus JSONL files (built splits or annotate output)")
     e.add_argument("-o", "--output", type=Path, required=True, help="Label Studio tasks file to write (JSON)")
     e.add_argument("--config", type=Path, help="also write the matching Label Studio labelling config (XML)")
+    e.add_argument(
+        "--model-version",
+        help="the predictions' model_version (default: the model name and version in annotate's FILE.run.json beside each file)",
+    )
     e.set_defaults(func=cmd_export)
 
-    i = csub.add_parser("import", help="read Label Studio tasks (JSON export) back into corpus JSONL")
+    i = csub.add_parser(
+        "import",
+        help="read Label Studio tasks (JSON export) back into corpus JSONL, and report what reviewers changed",
+        description="Each task's latest non-cancelled annotation becomes a corpus record; a task nobody annotated reads back as its "
+        "prediction (scores kept). Where a task has both, prints what the review changed against the prediction.",
+        epilog="example: python -m pipeline corpus import project-export.json -o reviewed.jsonl --reviewed-only --report changes.json",
+    )
     i.add_argument("tasks", type=Path, help="a Label Studio JSON export")
     i.add_argument("-o", "--output", type=Path, required=True, help="corpus JSONL to write (replaced only when every task is valid)")
+    i.add_argument("--reviewed-only", action="store_true", help="leave out tasks nobody annotated (unreviewed model output)")
+    i.add_argument("--report", type=Path, help="also write every change, per task, as JSON")
+    i.add_argument(
+        "--predictions",
+        type=Path,
+        help="the tasks file corpus export wrote: the predictions of tasks that the export lists by id only (Label Studio's plain JSON export)",
+    )
     i.set_defaults(func=cmd_import)
 
 
@@ -161,28 +183,77 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def model_version_of(path: Path) -> str | None:
+    """The model that wrote an annotate output file, from the FILE.run.json annotate keeps beside it."""
+    run = path.with_name(path.name + ".run.json")
+    try:
+        model = json.loads(run.read_text(encoding="utf-8")).get("model") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    name, version = model.get("name"), model.get("version")
+    return f"{name} {version}" if name and version else (name or None)
+
+
 def cmd_export(args) -> int:
-    docs = [json.loads(line) for path in args.files for _, line in _read_jsonl(path)]
-    args.output.write_text(json.dumps(labelstudio.export(docs), ensure_ascii=False, indent=1), encoding="utf-8")
+    tasks, predicted = [], 0
+    for path in args.files:
+        version = args.model_version or model_version_of(path)
+        for lineno, line in _read_jsonl(path):
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                print(f"error: {path}:{lineno}: not JSON ({exc.msg})", file=sys.stderr)
+                return 1
+            if not isinstance(doc, dict):
+                print(f"error: {path}:{lineno}: a record is a JSON object, this is a {type(doc).__name__}", file=sys.stderr)
+                return 1
+            if labelstudio.is_model_output(doc):
+                if not version:
+                    print(
+                        f"error: {path}:{lineno} ({doc.get('id')}) is model output, but {path}.run.json names no model: "
+                        "give --model-version NAME",
+                        file=sys.stderr,
+                    )
+                    return 1
+                predicted += 1
+            try:
+                tasks.append(labelstudio.to_task(doc, version))
+            except (ValueError, KeyError, TypeError) as exc:
+                print(
+                    f"error: {path}:{lineno}: {exc if isinstance(exc, ValueError) else f'not a corpus or annotate record ({exc!r})'}",
+                    file=sys.stderr,
+                )
+                return 1
+    args.output.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.config:
         args.config.write_text(labelstudio.LABEL_CONFIG, encoding="utf-8")
-    print(f"{len(docs)} tasks written to {args.output}")
+    print(f"{len(tasks)} tasks written to {args.output} ({len(tasks) - predicted} as annotations, {predicted} as predictions)")
     return 0
 
 
 def cmd_import(args) -> int:
     """Read every task, validate it, and only then replace the output (written to a temporary file)."""
+    docs, changes, unreviewed = [], [], 0
     try:
         tasks = labelstudio.read_tasks(args.tasks)
-        docs = list(labelstudio.import_tasks(tasks))
+        if args.predictions:
+            labelstudio.fill_predictions(tasks, labelstudio.read_tasks(args.predictions))
+        for i, task in enumerate(tasks):
+            if isinstance(task, dict) and labelstudio.chosen_annotation(task) is None and labelstudio.has_predictions(task):
+                unreviewed += 1
+                if args.reviewed_only:
+                    continue
+            doc, dropped = labelstudio.read_task(task, i)
+            change = review.task_changes(task, i, dropped)
+            if change is not None:
+                changes.append(change)
+            problems = validate(Document.from_dict(doc))
+            if problems:
+                raise labelstudio.TaskError(f"task {i} ({doc['id']}): {problems[0]}")
+            docs.append(doc)
     except labelstudio.TaskError as exc:
         print(f"error: {exc}; {args.output} is left as it was", file=sys.stderr)
         return 1
-    for i, doc in enumerate(docs):
-        problems = validate(Document.from_dict(doc))
-        if problems:
-            print(f"error: task {i} ({doc['id']}): {problems[0]}; {args.output} is left as it was", file=sys.stderr)
-            return 1
     out = Path(args.output)
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -190,4 +261,14 @@ def cmd_import(args) -> int:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
     os.replace(tmp, out)
     print(f"{len(docs)} documents written to {args.output}")
+    print(review.summary(changes, len(tasks), unreviewed, left_out=args.reviewed_only))
+    if args.report:
+        report = {
+            "tasks": len(tasks),
+            "reviewed": len(changes),
+            "not_reviewed": unreviewed,
+            "totals": dict(review.totals(changes)),
+            "changes": changes,
+        }
+        args.report.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
