@@ -181,17 +181,36 @@ def test_loaded_pipeline_predicts_identically(ner_dir, records):
     assert _econ(doc) == _econ(nlp(texts[0]))
 
 
-def test_long_sentences_are_chunked_not_truncated(ner_dir, records):
+def test_long_sentences_are_chunked_not_truncated(ner_dir, records, monkeypatch):
+    """With a 12-subword window every word of a long sentence still gets a tag: truncation
+    would leave the words past the window untagged (None) and so never inside a span."""
     nlp, path = ner_dir
     short = pipeline.load(path, config={"components": {"transformers_ner": {"max_length": 12}}})
-    assert short.get_pipe("transformers_ner").cfg["max_length"] == 12
+    ner = short.get_pipe("transformers_ner")
+    assert ner.cfg["max_length"] == 12
+    decoded: list[list[str | None]] = []
+    decode = tb.decode_bio
+
+    def spy(tags, probs):
+        decoded.append(list(tags))
+        return decode(tags, probs)
+
+    monkeypatch.setattr(tb, "decode_bio", spy)
     text = records[0]["text"]
-    doc = short.get_pipe("transformers_ner")(nlp.make_doc(text))  # nlp's Kiwi is loaded already
+    doc = ner(nlp.make_doc(text))  # nlp's Kiwi is loaded already
     for span in doc.spans[ECON_SPANS_KEY]:
         assert text[span.start_char : span.end_char] == span.text
-    # the last sentence is far beyond 12 subwords from the start, and still labelled
-    sentences = list(doc.sents)
-    assert sum(1 for t in sentences[0] if not t.is_space) > 12
+    units = [[t.text for t in sent if not t.is_space] for sent in doc.sents]
+    units = [u for u in units if u]
+    assert len(decoded) == len(units)
+    long_units = 0
+    for words, tags in zip(units, decoded):
+        assert len(tags) == len(words)
+        has_subwords = [bool(ner.tokenizer.tokenize(w)) for w in words]
+        assert [t is not None for t in tags] == has_subwords, words
+        if len(ner.tokenizer(words, is_split_into_words=True)["input_ids"]) > 12:
+            long_units += 1
+    assert long_units > 0, "no sentence is longer than the window: the test would not see truncation"
 
 
 def test_standard_layer_writes_doc_ents(data_dir, tiny_bert, tmp_path):
