@@ -15,7 +15,13 @@ from pipeline.document import ECON_SPANS_KEY
 from pipeline.relations import LABELS, candidate_pairs, hash_features, pair_features
 
 TEXT = "백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3% 증가를 기록했다. 다른 회사는 신청하지 않았다."
-MENTIONS = [("COMPANY", "백억전자"), ("AGENCY", "중진공"), ("PROGRAM", "사업전환 컨설팅"), ("OUTCOME", "매출 163.3% 증가"), ("COMPANY", "다른 회사")]
+MENTIONS = [
+    ("COMPANY", "백억전자"),
+    ("AGENCY", "중진공"),
+    ("PROGRAM", "사업전환 컨설팅"),
+    ("OUTCOME", "매출 163.3% 증가"),
+    ("COMPANY", "다른 회사"),
+]
 GOLD = [(0, 2, "PARTICIPATES_IN"), (1, 2, "RUNS"), (0, 3, "ACHIEVED"), (3, 2, "RESULT_OF")]
 SMALL_MODEL = {"model": {"@architectures": "pipeline.RelationBOW.v1", "length": 2**12}}
 
