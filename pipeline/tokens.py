@@ -15,12 +15,18 @@ and ``token._.morphs`` (the list of ``(form, tag)`` pairs).
 
 The Kiwi backend is created lazily, so a pipeline can be built, pickled to worker
 processes (``__reduce__``) and serialised without paying for Kiwi's model load.
+Building one costs ~10 s and ~500 MB (the model load plus the analyser that Kiwi
+prepares on first use), so every tokenizer of a process with the same settings
+shares one instance (:func:`shared_kiwi`): loading a second pipeline, unpickling one
+or loading the same model again in another test reuses it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +91,60 @@ def _ud(tag: str) -> str:
     return "X"
 
 
+KiwiKey = tuple[str, int, tuple[tuple, ...]]
+
+#: Kiwi instances of this process by (model type, threads, user words), oldest first.
+_KIWIS: dict[KiwiKey, object] = {}
+_KIWIS_LOCK = threading.Lock()
+#: At most this many live at once: each holds ~500 MB, and a process rarely needs more
+#: than the shipped model's settings and one with a user dictionary.
+MAX_SHARED_KIWIS = 3
+
+
+def shared_kiwi(model_type: str = "none", num_workers: int = -1, user_words: Sequence[Sequence] = ()):
+    """The process's Kiwi for these settings, built (and prepared) on first request.
+
+    A shared instance is never changed afterwards: a tokenizer that learns a new word
+    asks for the instance of its new word list instead, so no other pipeline sees it.
+    The analyser is prepared here, under the lock, so threads never race to prepare it.
+    """
+    key: KiwiKey = (model_type, int(num_workers), tuple(tuple(w) for w in user_words))
+    with _KIWIS_LOCK:
+        kiwi = _KIWIS.get(key)
+        if kiwi is None:
+            from kiwipiepy import Kiwi
+
+            kwargs = {"num_workers": num_workers}
+            if model_type != "none":
+                kwargs["model_type"] = model_type
+            kiwi = Kiwi(**kwargs)
+            for word in key[2]:
+                kiwi.add_user_word(*word)
+            kiwi.tokenize("")  # Kiwi prepares its analyser on first use: do it now, once
+            while len(_KIWIS) >= MAX_SHARED_KIWIS:
+                del _KIWIS[next(iter(_KIWIS))]
+            _KIWIS[key] = kiwi
+        return kiwi
+
+
+#: The parent's instances, in a forked child: kept referenced, never used. Destroying
+#: one would join worker threads that fork did not copy, and hang the child.
+_INHERITED: list = []
+
+
+def _forget_kiwis() -> None:
+    """A forked child must not use its parent's Kiwi (its worker threads were not
+    copied): it builds its own on first use."""
+    global _KIWIS_LOCK
+    _INHERITED.extend(_KIWIS.values())
+    _KIWIS.clear()
+    _KIWIS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_kiwis)
+
+
 class KiwiTokenizer:
     """spaCy tokenizer backed by kiwipiepy.
 
@@ -108,23 +168,19 @@ class KiwiTokenizer:
 
     @property
     def kiwi(self):
+        """The Kiwi instance, shared with every tokenizer of the process that has the same settings."""
         if self._kiwi is None:
-            from kiwipiepy import Kiwi
-
-            kwargs = {"num_workers": self.num_workers}
-            if self.model_type != "none":
-                kwargs["model_type"] = self.model_type
-            kiwi = Kiwi(**kwargs)
-            for word in self.user_words:
-                kiwi.add_user_word(*word)
-            self._kiwi = kiwi
+            self._kiwi = shared_kiwi(self.model_type, self.num_workers, self.user_words)
         return self._kiwi
 
     def add_user_word(self, word: str, tag: str = "NNP", score: float = 0.0) -> None:
-        """Teach Kiwi a word (e.g. a company name) so it stays one morpheme."""
+        """Teach Kiwi a word (e.g. a company name) so it stays one morpheme.
+
+        The shared instance is left alone (other pipelines use it); the next call gets
+        the instance for the new word list, built once per process like the first.
+        """
         self.user_words.append((word, tag, score))
-        if self._kiwi is not None:
-            self._kiwi.add_user_word(word, tag, score)
+        self._kiwi = None
 
     def __reduce__(self):
         return _rebuild, (self.vocab, self.model_type, self.num_workers, self.user_words)

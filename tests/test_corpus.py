@@ -1,5 +1,6 @@
 """The econ corpus: builds from stand-off + texts, validates, loads with datasets, round-trips Label Studio."""
 
+import itertools
 import json
 
 import pytest
@@ -54,15 +55,22 @@ def test_stories_do_not_cross_splits():
 
 
 def test_validator_names_file_line_and_problem(tmp_path, data_dir):
-    good = next(econ.iter_standoff()).data
-    broken = dict(good, entities=[dict(good["entities"][0], end=good["entities"][0]["end"] + 10_000)] + good["entities"][1:])
-    changed = dict(good, sha256="0" * 64)
+    good, other, third = [r.data for r in itertools.islice(econ.iter_standoff(), 3)]
+    first = other["entities"][0]
+    broken = dict(other, entities=[dict(first, end=first["end"] + 10_000)] + other["entities"][1:])
+    changed = dict(third, sha256="0" * 64)
+    again = dict(good)
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (good, broken, changed)) + "\n{oops\n", encoding="utf-8")
+    lines = [json.dumps(r, ensure_ascii=False) for r in (good, broken, changed, again)]
+    path.write_text("\n".join(lines) + "\n{oops\n", encoding="utf-8")
     errors = validate_files([path], data_dir)
-    assert any(f"{path}:2" in e and "duplicate id" in e for e in errors)
-    assert any(f"{path}:3" in e and "sha256" in e for e in errors)
-    assert any(f"{path}:4" in e and "not JSON" in e for e in errors)
+    assert not [e for e in errors if f"{path}:1 " in e], "the untouched record is valid"
+    (offsets,) = [e for e in errors if f"{path}:2 " in e]
+    assert f"({broken['id']}): entity {first['id']}: offsets" in offsets and "outside the text" in offsets
+    assert any(f"{path}:3 ({changed['id']})" in e and "sha256" in e for e in errors)
+    assert [e for e in errors if f"{path}:4 " in e] == [f"{path}:4 ({good['id']}): duplicate id (first in {path}:1)"]
+    assert any(f"{path}:5" in e and "not JSON" in e for e in errors)
+    assert len(errors) == 4
 
 
 def test_datasets_loader_has_typed_features(data_dir):

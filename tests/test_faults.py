@@ -326,8 +326,11 @@ def test_model_config_cannot_read_other_files(tmp_path):
         '@tokenizers = "pipeline.KiwiTokenizer.v1"', f'@tokenizers = "pipeline.KiwiTokenizer.v1"\nuser_words_path = "{secret}"'
     )
     (model / "config.cfg").write_text(cfg, encoding="utf-8")
-    with pytest.raises(Exception) as info:
+    from confection import ConfigValidationError
+
+    with pytest.raises(ConfigValidationError) as info:  # refused for the setting itself, not for any error
         spacy.load(model)
+    assert "user_words_path" in str(info.value) and "unexpected argument" in str(info.value)
     assert "TOPSECRETLINE" not in str(info.value)
 
 

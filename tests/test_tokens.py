@@ -1,5 +1,6 @@
 """The Kiwi tokenizer inside spaCy: exact coverage of the text, Kiwi's analysis, serialisation."""
 
+import multiprocessing
 import pickle
 
 import spacy
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pipeline
+from pipeline import tokens
 
 HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 NOISE = st.sampled_from(list(" \t\n\r\u3000\u00a0\u200b\x07\x00\ufeffㄱㅋㅎㅏ①％＄ＡＢＣ１２３😀👍🏽·‘’“”…—@#/:[]()<>"))
@@ -63,16 +65,17 @@ def test_sentences_come_from_kiwi(blank_nlp):
     assert [s.text.strip() for s in doc.sents] == ["매출이 늘었다.", "수출도 증가했다.", "고용은 줄었다"]
 
 
-def test_user_words_survive_to_disk_and_pickle(tmp_path):
+def test_user_words_survive_to_disk_and_pickle(tmp_path, blank_nlp):
+    assert [t.text for t in blank_nlp("백억전자의 성과")][:2] == ["백억", "전자"]  # Kiwi alone splits the name
     nlp = pipeline.blank()
-    nlp.tokenizer.add_user_word("어리이야기", "NNP", 10.0)
-    assert [t.text for t in nlp("어리이야기의 성과")][0] == "어리이야기"
+    nlp.tokenizer.add_user_word("백억전자", "NNP", 10.0)
+    assert [t.text for t in nlp("백억전자의 성과")][0] == "백억전자"
     nlp.to_disk(tmp_path / "nlp")
     loaded = spacy.load(tmp_path / "nlp")
     assert isinstance(loaded, pipeline.KiwiKorean)
-    assert [t.text for t in loaded("어리이야기의 성과")][0] == "어리이야기"
+    assert [t.text for t in loaded("백억전자의 성과")][0] == "백억전자"
     unpickled = pickle.loads(pickle.dumps(loaded))
-    assert [t.text for t in unpickled("어리이야기의 성과")][0] == "어리이야기"
+    assert [t.text for t in unpickled("백억전자의 성과")][0] == "백억전자"
 
 
 def test_seed_article_sentences_and_tokens(blank_nlp, seed_text):
@@ -83,3 +86,25 @@ def test_seed_article_sentences_and_tokens(blank_nlp, seed_text):
     assert any(s.startswith("제작사 NHC미디어는 어리이야기로") for s in sents)
     tokens = {t.text for t in doc}
     assert {"NHC", "한국산업단지공단", "클러스터"} & tokens
+
+
+def test_pipelines_share_one_kiwi_and_user_words_stay_private(blank_nlp):
+    other = pipeline.blank()
+    assert other.tokenizer.kiwi is blank_nlp.tokenizer.kiwi  # built once per process, not per pipeline
+    assert pickle.loads(pickle.dumps(other)).tokenizer.kiwi is blank_nlp.tokenizer.kiwi
+    assert other("백억전자의 성과")[0].text == "백억"
+    other.tokenizer.add_user_word("백억전자", "NNP", 10.0)
+    assert other("백억전자의 성과")[0].text == "백억전자"
+    assert blank_nlp("백억전자의 성과")[0].text == "백억"  # the shared instance did not learn the word
+    assert other.tokenizer.kiwi is not blank_nlp.tokenizer.kiwi
+
+
+def _kiwis_in_child() -> int:
+    return len(tokens._KIWIS)
+
+
+def test_a_forked_child_does_not_inherit_the_parents_kiwi(blank_nlp):
+    blank_nlp("준비")
+    assert tokens._KIWIS
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_kiwis_in_child) == 0

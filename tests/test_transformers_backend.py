@@ -21,6 +21,9 @@ from pipeline.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
 from pipeline.relations import candidate_pairs  # noqa: E402
 from pipeline.transformers_backend import MODEL_DIR  # noqa: E402
 
+#: Builds and fine-tunes the tiny encoder: deselected by default, run by `.ci/run` (`-m slow`).
+slow = pytest.mark.slow
+
 ODD_TEXT = "  ㈜백억전자는\n\n중진공의  사업전환 컨설팅을 통해 매출 163.3% 증가\u200b했다.\t😀 NHC미디어는 클러스터사업에 참여해 한국콘텐츠진흥원장상을 받았다.  "
 
 
@@ -110,6 +113,7 @@ def _econ(doc):
     return [(s.start_char, s.end_char, s.label_, score) for s, score in zip(group, group.attrs["scores"])]
 
 
+@slow
 def test_crop_keeps_the_marked_pair_inside_the_window(tiny_bert, records):
     tok = tb.load_tokenizer(tiny_bert, local_files_only=True)
     tb._add_markers(tok)
@@ -127,6 +131,7 @@ def test_crop_keeps_the_marked_pair_inside_the_window(tiny_bert, records):
 # -- the recogniser ------------------------------------------------------------------------------
 
 
+@slow
 def test_tiny_bert_is_tiny_and_safe(tiny_bert, records):
     from transformers import AutoConfig
 
@@ -139,6 +144,7 @@ def test_tiny_bert_is_tiny_and_safe(tiny_bert, records):
     assert "".join(pieces).replace("##", "") == "".join(records[0]["text"][:200].split())  # Hangul whole, not jamo
 
 
+@slow
 def test_econ_spans_have_exact_offsets_and_known_labels(ner_dir, records):
     nlp, _ = ner_dir
     texts = [r["text"] for r in records[:5]] + [ODD_TEXT, "", "   \n"]
@@ -159,6 +165,7 @@ def test_econ_spans_have_exact_offsets_and_known_labels(ner_dir, records):
     assert found > 0, "ten epochs on its own training texts should recover some entities"
 
 
+@slow
 def test_saved_pipeline_is_safetensors_only(ner_dir):
     _, path = ner_dir
     assert _unsafe(path) == []
@@ -168,6 +175,7 @@ def test_saved_pipeline_is_safetensors_only(ner_dir):
     assert (path / "transformers_ner" / "cfg.json").exists()
 
 
+@slow
 def test_loaded_pipeline_predicts_identically(ner_dir, records):
     nlp, path = ner_dir
     loaded = pipeline.load(path)
@@ -181,19 +189,40 @@ def test_loaded_pipeline_predicts_identically(ner_dir, records):
     assert _econ(doc) == _econ(nlp(texts[0]))
 
 
-def test_long_sentences_are_chunked_not_truncated(ner_dir, records):
+@slow
+def test_long_sentences_are_chunked_not_truncated(ner_dir, records, monkeypatch):
+    """With a 12-subword window every word of a long sentence still gets a tag: truncation
+    would leave the words past the window untagged (None) and so never inside a span."""
     nlp, path = ner_dir
     short = pipeline.load(path, config={"components": {"transformers_ner": {"max_length": 12}}})
-    assert short.get_pipe("transformers_ner").cfg["max_length"] == 12
+    ner = short.get_pipe("transformers_ner")
+    assert ner.cfg["max_length"] == 12
+    decoded: list[list[str | None]] = []
+    decode = tb.decode_bio
+
+    def spy(tags, probs):
+        decoded.append(list(tags))
+        return decode(tags, probs)
+
+    monkeypatch.setattr(tb, "decode_bio", spy)
     text = records[0]["text"]
-    doc = short.get_pipe("transformers_ner")(nlp.make_doc(text))  # nlp's Kiwi is loaded already
+    doc = ner(nlp.make_doc(text))  # nlp's Kiwi is loaded already
     for span in doc.spans[ECON_SPANS_KEY]:
         assert text[span.start_char : span.end_char] == span.text
-    # the last sentence is far beyond 12 subwords from the start, and still labelled
-    sentences = list(doc.sents)
-    assert sum(1 for t in sentences[0] if not t.is_space) > 12
+    units = [[t.text for t in sent if not t.is_space] for sent in doc.sents]
+    units = [u for u in units if u]
+    assert len(decoded) == len(units)
+    long_units = 0
+    for words, tags in zip(units, decoded):
+        assert len(tags) == len(words)
+        has_subwords = [bool(ner.tokenizer.tokenize(w)) for w in words]
+        assert [t is not None for t in tags] == has_subwords, words
+        if len(ner.tokenizer(words, is_split_into_words=True)["input_ids"]) > 12:
+            long_units += 1
+    assert long_units > 0, "no sentence is longer than the window: the test would not see truncation"
 
 
+@slow
 def test_standard_layer_writes_doc_ents(data_dir, tiny_bert, tmp_path):
     from pipeline import corpora
 
@@ -226,6 +255,7 @@ def _check_relations(doc, threshold):
     assert doc._.relations == [(i, j, label, s) for (i, j, label), s in doc._.relation_scores.items() if s >= threshold]
 
 
+@slow
 def test_relations_on_gold_entities_are_well_formed_and_reload_identically(rel_dir, records, blank_nlp):
     from pipeline.training.data import to_docs
 
@@ -248,6 +278,7 @@ def test_relations_on_gold_entities_are_well_formed_and_reload_identically(rel_d
     assert n_candidates > 0
 
 
+@slow
 def test_full_pipeline_output_validates_against_the_schema(rel_dir, records):
     _, path = rel_dir
     loaded = pipeline.load(path, config={"components": {"transformers_relations": {"threshold": 0.0}}})
