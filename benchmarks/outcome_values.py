@@ -1,13 +1,14 @@
 """How often the normaliser reads an OUTCOME span's value right, on hand-checked gold.
 
-    python benchmarks/outcome_values.py [--show] [--only tune|check] [--built corpora/econ/built]
+    python benchmarks/outcome_values.py [--show] [--only tune|check|check2] [--built corpora/econ/built]
 
-The gold (corpora/econ/values/tune.jsonl and check.jsonl, 200 spans each; how they were
+The gold (corpora/econ/values/tune.jsonl, check.jsonl and check2.jsonl, 200 spans each; how they were
 drawn and judged is in that folder's README) lists for every span the metric, value, unit,
 direction, base and period a careful reader gives it. For each file this prints the share
 of spans whose parse is entirely right and the share right per field; ``--show`` lists the
 wrong ones with the fields that differ. ``tune`` may be used to improve the normaliser;
-``check`` is the held-out figure, reported against issue 12's target (≥ 95%).
+``check2`` is the held-out figure, reported against issue 12's target (≥ 95%); ``check``,
+read once its failures were listed, is kept for continuity.
 
 The gold is stand-off, like corpora/econ/standoff/: document id, offsets and the SHA-256
 of the span's text, never the news text itself (it stays in the data directory). The
@@ -27,7 +28,7 @@ from pipeline.normalize import parse_outcome
 
 FIELDS = ("metric", "value", "unit", "direction", "base", "period")
 GOLD_DIR = Path(__file__).resolve().parent.parent / "corpora" / "econ" / "values"
-SPLIT_OF = {"tune": "train", "check": "dev"}
+SPLIT_OF = {"tune": "train", "check": "dev", "check2": "dev"}
 
 
 def same(field: str, got, want) -> bool:
