@@ -13,7 +13,9 @@ read once its failures were listed, is kept for continuity.
 The gold is stand-off, like corpora/econ/standoff/: document id, offsets and the SHA-256
 of the span's text, never the news text itself (it stays in the data directory). The
 spans are read from the built corpus (``python -m pipeline corpus build``), and each is
-checked against its hash, so a gold file can never drift from the corpus silently.
+checked against its hash, so a gold file can never drift from the corpus silently. Like
+the pipeline, the normaliser is given the words right after each span (``AFTER``
+characters), as a careful reader sees them (``Rising Star`` + ``를 수상``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pipeline.normalize import parse_outcome
 
 FIELDS = ("metric", "value", "unit", "direction", "base", "period")
 GOLD_DIR = Path(__file__).resolve().parent.parent / "corpora" / "econ" / "values"
+AFTER = 15  # characters of context after a span: the same as the pipeline passes
 SPLIT_OF = {"tune": "train", "check": "dev", "check2": "dev"}
 
 
@@ -66,6 +69,7 @@ def attach_text(records: list[dict], built: Path, name: str) -> None:
         if hashlib.sha256(span.encode("utf-8")).hexdigest() != r["sha256"]:
             raise ValueError(f"{name}: {r['doc']} {r['start']}-{r['end']} ({span!r}) does not match its sha256 in the gold")
         r["text"] = span
+        r["after"] = texts[r["doc"]][r["end"] : r["end"] + AFTER]
 
 
 def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]]:
@@ -73,7 +77,7 @@ def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]
     right = dict.fromkeys(("all", *FIELDS), 0)
     wrong = []
     for r in records:
-        got = parse_outcome(r["text"]).as_dict()
+        got = parse_outcome(r["text"], r["after"]).as_dict()
         bad = [f for f in FIELDS if not same(f, got.get(f), r[f])]
         for f in FIELDS:
             right[f] += f not in bad
