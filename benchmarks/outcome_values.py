@@ -14,7 +14,7 @@ The gold is stand-off, like corpora/econ/standoff/: document id, offsets and the
 of the span's text, never the news text itself (it stays in the data directory). The
 spans are read from the built corpus (``python -m pipeline corpus build``), and each is
 checked against its hash, so a gold file can never drift from the corpus silently. Like
-the pipeline, the normaliser is given the words right after each span (``AFTER``
+the pipeline, the normaliser is given the words right after each span (``AFTER_CHARS``
 characters), as a careful reader sees them (``Rising Star`` + ``를 수상``).
 """
 
@@ -26,11 +26,10 @@ import json
 import math
 from pathlib import Path
 
-from pipeline.normalize import parse_outcome
+from pipeline.normalize import AFTER_CHARS, parse_outcome
 
 FIELDS = ("metric", "value", "unit", "direction", "base", "period")
 GOLD_DIR = Path(__file__).resolve().parent.parent / "corpora" / "econ" / "values"
-AFTER = 15  # characters of context after a span: the same as the pipeline passes
 SPLIT_OF = {"tune": "train", "check": "dev", "check2": "dev"}
 
 
@@ -69,7 +68,7 @@ def attach_text(records: list[dict], built: Path, name: str) -> None:
         if hashlib.sha256(span.encode("utf-8")).hexdigest() != r["sha256"]:
             raise ValueError(f"{name}: {r['doc']} {r['start']}-{r['end']} ({span!r}) does not match its sha256 in the gold")
         r["text"] = span
-        r["after"] = texts[r["doc"]][r["end"] : r["end"] + AFTER]
+        r["after"] = texts[r["doc"]][r["end"] : r["end"] + AFTER_CHARS]
 
 
 def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]]:

@@ -373,9 +373,22 @@ def parse_outcome(text: str, after: str = "") -> OutcomeValue:
     return out
 
 
+#: characters after an OUTCOME span that the reader of its value sees (enough for ``'에 최종 선정``)
+AFTER_CHARS = 15
+
+
+def parse_outcome_at(text: str, start: int, end: int) -> OutcomeValue:
+    """The value of the OUTCOME ``text[start:end]`` of a document, read with the words right after it."""
+    return parse_outcome(text[start:end], text[end : end + AFTER_CHARS])
+
+
 def _direction(text: str, out: OutcomeValue, level: re.Match | None) -> str | None:
     """increase/decrease from the cue word (a falling bad rate improves), else from base to level."""
     direction = next((d for d, cues in _DIRECTION if any(c in text for c in cues)), None)
+    cues = [c for _, cs in _DIRECTION for c in cs if c in text]
+    if cues == ["개선"] and out.base is not None and level is not None and out.value != out.base:
+        # 개선 says better, not up or down: 가동률 53%에서 76%로 개선 rises, a rate of rejects falls
+        return "increase" if out.value > out.base else "decrease"
     if direction == "increase" and _BAD_METRIC.search(text) and re.search("개선|절감|단축", text):
         return "decrease"  # 불량률 90% 개선: a rate of bad things improves by falling
     if direction is None and out.metric == "고용" and re.search("신규|새로|추가", text):
