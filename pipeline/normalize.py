@@ -78,7 +78,7 @@ METRICS = {
 }
 _DIRECTION = (
     ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓", "뚝", "떨어")),
-    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
+    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "확장", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
 )
 
 
@@ -286,7 +286,8 @@ def _reported(text: str, values: list[re.Match]) -> re.Match:
     achievers = _ACHIEVERS.search(text)
     if achievers:
         return next(m for m in values if m.start() >= achievers.start("count"))
-    values = [m for m in values if not _WHERE.match(text[m.end() :])] or values
+    # 104개 기업에서 232명: the firms say where; 10억원당 특허 7.8건: the money is a denominator
+    values = [m for m in values if not _WHERE.match(text[m.end() :]) and not text.startswith("당", m.end())] or values
     rate = next((m for m in values if _unit(m) in ("%", "%p")), None)
     money = next((m for m in values if _unit(m) in _CURRENCY.values()), None)
     # a duration before the figure is a qualifier: 1개월 방문고객 600여명

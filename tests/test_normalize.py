@@ -174,6 +174,8 @@ def test_outcome_values_of_train_spans(text, expected):
         ("베타 버전 다운로드 10만", "", {"value": 1e5, "unit": None, "direction": "level"}),  # g-096 776
         ("누적 다운로드 3000만 회", "", {"value": 3e7, "unit": None}),  # c-071 394 (article text)
         ("투자유치 5억5000만", "", {"value": 5.5e8, "unit": "KRW"}),  # 원 unsaid after 만 (was 5억)
+        ("정부출연금 10억원당 특허 7.8건", "", {"metric": "특허", "value": 7.8, "unit": "cases"}),  # d-057: per 10억원
+        ("사업규모가 약 40배 확장", "", {"value": 40, "unit": "times", "direction": "increase"}),  # e-108: 확장 grows
         # 개선 says better: with a base and a level, the figures give the direction
         ("설비 가동률도 2015년 53%에서 지난해 76%로 개선", "", {"value": 76, "base": 53, "direction": "increase"}),  # g-088
         ("공정불량률도 86%로 개선", "", {"direction": "decrease"}),  # g-042 693: a bad rate that improves
