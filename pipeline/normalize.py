@@ -63,6 +63,8 @@ METRICS = {
         "그랑프리",
         "어워드",
         "Award",
+        "어워즈",
+        "우승",
         "메달",
         "수출탑",
         "불탑",
@@ -159,7 +161,7 @@ _APPROX = re.compile(r"(?<=[\d조억만천백십])\s*(?:여|여\s*개)(?=\s*(?:[
 #: 4억원에 불과했던, 240억 원(2019년)에서, (3987명) 대비, 8,156억원에 비해, 3명으로 창업했지만, 5억 원이었지만
 _BASE_MARK = re.compile(
     r"\s*\)?\s*(?:\([^)]*\)\s*)?"
-    r"(?:에서|[와과]\s*비교해|보다|대?(?:이던|였던|이었던)|에 (?:불과|그쳤)(?:하던|했던|던)?|선이던|→|->|에 비해|대비"
+    r"(?:에서|[와과]\s*비교해|보다|대?(?:\s*수준)?(?:이던|였던|이었던)|에 (?:불과|그쳤)(?:하던|했던|던)?|선이던|→|->|에 비해|대비"
     r"|(?:으로|로)\s*(?:창업|시작|출발)|(?:이었|였)지만)"
 )
 #: a figure that is the amount of change, not a level: 200억 원 증가(351% 증가)한, 911명(73%)이 증가
@@ -176,6 +178,8 @@ _ACHIEVERS = re.compile(
 _FIRM_NOUN = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:[가-힣]{1,4}\s+)?(?:중소|벤처)?\s*(?:기업|업체|회사|사\b|팀|스타트업)")
 #: 개 counting countries: 52개 국가에 판권 판매
 _COUNTRY_NOUN = re.compile(r"\s*(?:의\s*)?(?:국가|나라)")
+#: a direction word right after a figure: 4배 증가, 2배가량 늘었다, 2배 이상 늘어난
+_MOVE_AFTER = re.compile(r"\s*(?:가량|정도|가까이|이상|넘게|나|가|이|로)?\s*(?:가량|이상)?\s*(?:증가|늘|성장|상승|증대|급증|뛰|뛴|감소|줄|하락)")
 #: 곳 after a place noun counts places (홍콩 백화점 20여 곳), elsewhere firms
 _PLACE_NOUN = re.compile(r"(?:백화점|매장|점포|지점|마트|시장|지역|장소|거점|센터|국가|나라)\s*$")
 #: a bare figure before an arrow takes the unit after it: (85→100%)
@@ -217,6 +221,8 @@ def _metric(text: str) -> str | None:
         return "투자 유치"  # 13억 원 투자계약: the money is investment raised
     for metric, cues in METRICS.items():
         words = _OWN_SPENDING.sub("", text) if metric == "투자 유치" else text
+        if metric == "생산":
+            words = re.sub(r"생산(?:비|원가|단가)", "", words)  # 생산비 절감: a cost, not output
         if metric == "순위":
             words = re.sub(r"위(?:생|원|탁|기|치|험|해)", "", words)  # 위생허가, 위원회, 위탁: no rank
         if any(c in words for c in cues):
@@ -289,6 +295,8 @@ def _reported(text: str, values: list[re.Match]) -> re.Match:
     # 104개 기업에서 232명: the firms say where; 10억원당 특허 7.8건: the money is a denominator
     values = [m for m in values if not _WHERE.match(text[m.end() :]) and not text.startswith("당", m.end())] or values
     rate = next((m for m in values if _unit(m) in ("%", "%p")), None)
+    # a multiple that grew is a change too: 연 매출 3352억으로 4배 증가
+    rate = rate or next((m for m in values if _unit(m) == "times" and _MOVE_AFTER.match(text[m.end() :])), None)
     money = next((m for m in values if _unit(m) in _CURRENCY.values()), None)
     # a duration before the figure is a qualifier: 1개월 방문고객 600여명
     return rate or money or next((m for m in values if _unit(m) != "months"), values[0])

@@ -176,6 +176,16 @@ def test_outcome_values_of_train_spans(text, expected):
         ("투자유치 5억5000만", "", {"value": 5.5e8, "unit": "KRW"}),  # 원 unsaid after 만 (was 5억)
         ("정부출연금 10억원당 특허 7.8건", "", {"metric": "특허", "value": 7.8, "unit": "cases"}),  # d-057: per 10억원
         ("사업규모가 약 40배 확장", "", {"value": 40, "unit": "times", "direction": "increase"}),  # e-108: 확장 grows
+        ("연 매출 3352억으로 4배 증가", "", {"value": 4, "unit": "times", "direction": "increase"}),  # g-033: a change
+        ("수출액도 201만3500달러로 4년 전에 비해 2배가량 늘었다", "", {"value": 2, "unit": "times"}),  # g-033
+        (
+            "100억원 수준이었던 매출이 2011년 120억원, 지난해 318억원으로 크게 뛰었다",  # i-009: 수준이었던 marks the base
+            "",
+            {"metric": "매출", "value": 3.18e10, "base": 1e10, "direction": "increase"},
+        ),
+        ("생산비 절감 비율은 23.6%", "", {"metric": None, "direction": "decrease"}),  # e-050: a cost, not output
+        ("우승", "을 계기로 알토스", {"metric": "수상", "direction": "award"}),  # g-164
+        ("이노스트 어워즈", "’ 시상식도 함께", {"metric": "수상"}),  # j-102
         # 개선 says better: with a base and a level, the figures give the direction
         ("설비 가동률도 2015년 53%에서 지난해 76%로 개선", "", {"value": 76, "base": 53, "direction": "increase"}),  # g-088
         ("공정불량률도 86%로 개선", "", {"direction": "decrease"}),  # g-042 693: a bad rate that improves
