@@ -1,18 +1,21 @@
 """How often the normaliser reads an OUTCOME span's value right, on hand-checked gold.
 
-    python benchmarks/outcome_values.py [--show] [--only tune|check] [--built corpora/econ/built]
+    python benchmarks/outcome_values.py [--show] [--only tune|check|check2] [--built corpora/econ/built]
 
-The gold (corpora/econ/values/tune.jsonl and check.jsonl, 200 spans each; how they were
+The gold (corpora/econ/values/tune.jsonl, check.jsonl and check2.jsonl, 200 spans each; how they were
 drawn and judged is in that folder's README) lists for every span the metric, value, unit,
 direction, base and period a careful reader gives it. For each file this prints the share
 of spans whose parse is entirely right and the share right per field; ``--show`` lists the
 wrong ones with the fields that differ. ``tune`` may be used to improve the normaliser;
-``check`` is the held-out figure, reported against issue 12's target (≥ 95%).
+``check2`` is the held-out figure, reported against issue 12's target (≥ 95%); ``check``,
+read once its failures were listed, is kept for continuity.
 
 The gold is stand-off, like corpora/econ/standoff/: document id, offsets and the SHA-256
 of the span's text, never the news text itself (it stays in the data directory). The
 spans are read from the built corpus (``python -m pipeline corpus build``), and each is
-checked against its hash, so a gold file can never drift from the corpus silently.
+checked against its hash, so a gold file can never drift from the corpus silently. Like
+the pipeline, the normaliser is given the words right after each span (``AFTER_CHARS``
+characters), as a careful reader sees them (``Rising Star`` + ``를 수상``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ import json
 import math
 from pathlib import Path
 
-from pipeline.normalize import parse_outcome
+from pipeline.normalize import AFTER_CHARS, parse_outcome
 
 FIELDS = ("metric", "value", "unit", "direction", "base", "period")
 GOLD_DIR = Path(__file__).resolve().parent.parent / "corpora" / "econ" / "values"
-SPLIT_OF = {"tune": "train", "check": "dev"}
+SPLIT_OF = {"tune": "train", "check": "dev", "check2": "dev"}
 
 
 def same(field: str, got, want) -> bool:
@@ -65,6 +68,7 @@ def attach_text(records: list[dict], built: Path, name: str) -> None:
         if hashlib.sha256(span.encode("utf-8")).hexdigest() != r["sha256"]:
             raise ValueError(f"{name}: {r['doc']} {r['start']}-{r['end']} ({span!r}) does not match its sha256 in the gold")
         r["text"] = span
+        r["after"] = texts[r["doc"]][r["end"] : r["end"] + AFTER_CHARS]
 
 
 def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]]:
@@ -72,7 +76,7 @@ def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]
     right = dict.fromkeys(("all", *FIELDS), 0)
     wrong = []
     for r in records:
-        got = parse_outcome(r["text"]).as_dict()
+        got = parse_outcome(r["text"], r["after"]).as_dict()
         bad = [f for f in FIELDS if not same(f, got.get(f), r[f])]
         for f in FIELDS:
             right[f] += f not in bad

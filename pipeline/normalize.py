@@ -22,7 +22,7 @@ _COUNTS = {
     "명": "persons",
     "건": "cases",
     "개사": "firms",
-    "곳": "places",
+    "곳": "firms",  # in company news 곳 counts firms (15곳이 … 상장); places only after a place noun
     "개": "items",
     "개국": "countries",
     "배": "times",
@@ -63,21 +63,24 @@ METRICS = {
         "그랑프리",
         "어워드",
         "Award",
+        "어워즈",
+        "우승",
         "메달",
         "수출탑",
         "불탑",
         "달러탑",
+        "상금",  # prize money is the value of a prize (5000만 원의 상금이 수여됐다)
     ),
     "특허": ("특허", "지식재산", "지재권"),  # before 선정: 특허와 인증 20건 counts patents
     "순위": ("위", "순위"),
-    "선정": ("선정", "지정", "인증", "판정", "우수", "사례"),
+    "선정": ("선정", "지정", "인증", "판정", "우수", "사례", "허가", "승인"),
     "상장": ("상장", "IPO", "코스닥", "코넥스"),
     "생산": ("생산", "생산성"),
     "시청률": ("시청률",),
 }
 _DIRECTION = (
-    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓", "뚝")),
-    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
+    ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓", "뚝", "떨어")),
+    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "확장", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
 )
 
 
@@ -106,6 +109,7 @@ def parse_number(text: str) -> float | None:
     if not text:
         return None
     total = 0.0
+    below_eok = 0.0  # what 만 counted since the last 억/조: 2만6323억 is 26323억, not 2만 + 6323억
     current = 0.0
     small = 0.0
     i = 0
@@ -123,26 +127,31 @@ def parse_number(text: str) -> float | None:
             small = 0.0
         elif text.startswith("천만", i) or text.startswith("백만", i) or text.startswith("십만", i):
             # 5천만 = 5e7; 2천5백만 = (2천 + 5백) 만, not (2천 + 5) 백만
-            total += (current + (small or 1) * _KOREAN_UNITS[ch]) * 10**4
+            below_eok += (current + (small or 1) * _KOREAN_UNITS[ch]) * 10**4
             current = small = 0.0
             i += 1
-        elif ch in ("조", "억", "만"):
-            total += (current + (small or (0 if current else 1))) * _KOREAN_UNITS[ch]
+        elif ch == "만":
+            below_eok += (current + (small or (0 if current else 1))) * _KOREAN_UNITS[ch]
             current = small = 0.0
+        elif ch in ("조", "억"):
+            total += (below_eok + current + (small or (0 if current or below_eok else 1))) * _KOREAN_UNITS[ch]
+            below_eok = current = small = 0.0
         else:
             break
         matched = True
         i += 1
-    return total + current + small if matched else None
+    return total + below_eok + current + small if matched else None
 
 
 #: A value with its unit: figures (``3억8000만``), Hangul numerals (``이십만``), then %, money or a counter.
 _VALUE = (
     rf"(?P<num>(?:{_NUM}\s*[조억만천백십]+\s*)+(?:{_NUM})?|{_NUM}|(?<![가-힣A-Za-z0-9])(?=[일이삼사오육칠팔구십백천만억조]{{2}})(?:{HANGUL_NUMBER}))\s*"
-    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|\$|불|유로|엔|위안|개사|개팀|개국|개월|명|건|곳|개|배|위|대|톤|캔|종|세트|팀|등|편|kg|(?<=[억조])(?!\s*[가-힣]*(?:명|건|곳|개)))"
+    r"(?P<unit>%p|%포인트|%|퍼센트|원|달러|\$|불|유로|엔|위안|개사|개팀|개국|개월|명|건|곳|개|배|위|대|톤|캔|종|세트|팀|등|편|kg|회|(?<=[억조])(?!\s*[가-힣]*(?:명|건|곳|개))|(?<=\d만)(?=\s*(?:$|이상|[을를이가은의]\b|[을를이가은의]\s)))"
 )
 _VALUE_RE = re.compile(_VALUE)
 _UNITS = {"%p": "%p", "%포인트": "%p", "%": "%", "퍼센트": "%", "": "KRW", **_CURRENCY, **_COUNTS}  # "": 4500억 (원 unsaid)
+#: a figure with no unit of the list: 다운로드 10만, 3000만 회 (value kept, unit None)
+_NO_UNIT = "count"
 
 
 _APPROX = re.compile(r"(?<=[\d조억만천백십])\s*(?:여|여\s*개)(?=\s*(?:[만천백억조]|원|달러|명|개|곳|건|가구|톤|%))|(?<=\d)\s*여(?=\s*개)")
@@ -152,7 +161,7 @@ _APPROX = re.compile(r"(?<=[\d조억만천백십])\s*(?:여|여\s*개)(?=\s*(?:[
 #: 4억원에 불과했던, 240억 원(2019년)에서, (3987명) 대비, 8,156억원에 비해, 3명으로 창업했지만, 5억 원이었지만
 _BASE_MARK = re.compile(
     r"\s*\)?\s*(?:\([^)]*\)\s*)?"
-    r"(?:에서|[와과]\s*비교해|보다|대?(?:이던|였던|이었던)|에 (?:불과|그쳤)(?:하던|했던|던)?|선이던|→|->|에 비해|대비"
+    r"(?:에서|[와과]\s*비교해|보다|대?(?:\s*수준)?(?:이던|였던|이었던)|에 (?:불과|그쳤)(?:하던|했던|던)?|선이던|→|->|에 비해|대비"
     r"|(?:으로|로)\s*(?:창업|시작|출발)|(?:이었|였)지만)"
 )
 #: a figure that is the amount of change, not a level: 200억 원 증가(351% 증가)한, 911명(73%)이 증가
@@ -169,6 +178,19 @@ _ACHIEVERS = re.compile(
 _FIRM_NOUN = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:[가-힣]{1,4}\s+)?(?:중소|벤처)?\s*(?:기업|업체|회사|사\b|팀|스타트업)")
 #: 개 counting countries: 52개 국가에 판권 판매
 _COUNTRY_NOUN = re.compile(r"\s*(?:의\s*)?(?:국가|나라)")
+#: a direction word right after a figure: 4배 증가, 2배가량 늘었다, 2배 이상 늘어난
+_MOVE_AFTER = re.compile(r"\s*(?:가량|정도|가까이|이상|넘게|나|가|이|로)?\s*(?:가량|이상)?\s*(?:증가|늘|성장|상승|증대|급증|뛰|뛴|감소|줄|하락)")
+#: 곳 after a place noun counts places (홍콩 백화점 20여 곳), elsewhere firms
+_PLACE_NOUN = re.compile(r"(?:백화점|매장|점포|지점|마트|시장|지역|장소|거점|센터|국가|나라)\s*$")
+#: a bare figure before an arrow takes the unit after it: (85→100%)
+_ARROW_UNIT = re.compile(r"(\d[\d.,]*)(\s*(?:→|->)\s*\d[\d.,]*\s*)(%p|%)")
+#: a count of firms where the result happened is a qualifier: 104개 기업에서 232명, 4개 업체에서 7개 모델
+_WHERE = re.compile(r"\s*(?:[가-힣]{1,4}\s+)?(?:기업|업체|회사|스타트업)\s*에서")
+#: what a careful reader takes from the words right after a span that names no metric:
+#: 최우수 41곳 + 이 선정됐다, 차세대 일류상품 + 에 선정, 왕중왕 + 에 뽑혔다; Rising Star + 를 수상
+_AFTER_PARTICLE = r"^\s*['‘’“”\"」』]?\s*(?:\([^)]*\)\s*)?(?:으로|로|에|이|가|을|를|은|는|도)?\s*(?:최종\s*|각각\s*|공동\s*)?"
+_AFTER_SELECTED = re.compile(_AFTER_PARTICLE + r"(?:선정|지정|선발|뽑|인증|등극)")
+_AFTER_AWARDED = re.compile(_AFTER_PARTICLE + r"(?:수상|수여)")
 _BAD_METRIC = re.compile(r"불량|오류|결함|원가|비용|시간|기간|리드타임|재고|사고|에너지")
 #: spending on one's own R&D or plant is no investment raised: R&D 투자는 36.8% 증가
 _OWN_SPENDING = re.compile(r"(?:R&D|연구개발|설비|시설)\s*투자")
@@ -199,6 +221,10 @@ def _metric(text: str) -> str | None:
         return "투자 유치"  # 13억 원 투자계약: the money is investment raised
     for metric, cues in METRICS.items():
         words = _OWN_SPENDING.sub("", text) if metric == "투자 유치" else text
+        if metric == "생산":
+            words = re.sub(r"생산(?:비|원가|단가)", "", words)  # 생산비 절감: a cost, not output
+        if metric == "순위":
+            words = re.sub(r"위(?:생|원|탁|기|치|험|해)", "", words)  # 위생허가, 위원회, 위탁: no rank
         if any(c in words for c in cues):
             if metric in ("영업이익", "이익") and -1 < text.find("매출") < text.find(cues[0][:2]):
                 return "매출"  # 매출액과 영업이익은 843억원: the first-named metric
@@ -217,9 +243,12 @@ def _period(text: str) -> str | None:
 
 
 def _unit(m: re.Match) -> str:
-    """The unit's name; 대 after 억/조/만 is a range of money (지금은 30억대), not a count of machines."""
+    """The unit's name; 대 after 억/조/만 is a range of money (지금은 30억대), not a count of machines;
+    a bare figure in 만 (다운로드 10만) or a count of 회 has no unit of the list."""
     if m.group("unit") == "대" and m.group("num").rstrip().endswith(("억", "조", "만")):
         return "KRW"
+    if m.group("unit") == "회" or (m.group("unit") == "" and not re.search("[억조]", m.group("num"))):
+        return _NO_UNIT
     return _UNITS[m.group("unit")]
 
 
@@ -237,11 +266,13 @@ def _base_and_level(text: str, values: list[re.Match]) -> tuple[re.Match | None,
         if len(dated) >= 2 and len({_unit(m) for m in dated}) == 1 and len(dated) == len(values):
             return dated[0], dated[-1]
         return None, None
+    # a level in parentheses is an aside, unless the base is in the same parentheses: (7%→1%)
+    base_aside = _in_parentheses(text, base.start())
     levels = [
         m
         for m in values
         if m is not base and _unit(m) == _unit(base) and not _INCREMENT.match(text[m.end() :])
-        and not _in_parentheses(text, m.start())
+        and (base_aside or not _in_parentheses(text, m.start()))
     ]
     after = [m for m in levels if m.start() > base.start()]
     before = [m for m in levels if m.start() < base.start()]
@@ -261,7 +292,11 @@ def _reported(text: str, values: list[re.Match]) -> re.Match:
     achievers = _ACHIEVERS.search(text)
     if achievers:
         return next(m for m in values if m.start() >= achievers.start("count"))
+    # 104개 기업에서 232명: the firms say where; 10억원당 특허 7.8건: the money is a denominator
+    values = [m for m in values if not _WHERE.match(text[m.end() :]) and not text.startswith("당", m.end())] or values
     rate = next((m for m in values if _unit(m) in ("%", "%p")), None)
+    # a multiple that grew is a change too: 연 매출 3352억으로 4배 증가
+    rate = rate or next((m for m in values if _unit(m) == "times" and _MOVE_AFTER.match(text[m.end() :])), None)
     money = next((m for m in values if _unit(m) in _CURRENCY.values()), None)
     # a duration before the figure is a qualifier: 1개월 방문고객 600여명
     return rate or money or next((m for m in values if _unit(m) != "months"), values[0])
@@ -277,12 +312,18 @@ def figures(text: str) -> frozenset[tuple[float, str]]:
     for m in _values(text):
         number = parse_number(m.group("num"))
         if number is not None:
-            out.add((round(number, 6), _UNITS[m.group("unit")]))
+            out.add((round(number, 6), _unit(m)))
     return frozenset(out)
 
 
-def parse_outcome(text: str) -> OutcomeValue:
+def parse_outcome(text: str, after: str = "") -> OutcomeValue:
     """A structured reading of an OUTCOME span (fields stay None where the text is silent).
+
+    ``after`` is the text right after the span in its document (some 15 characters), read
+    as a careful reader does when the span names no metric: a designation or prize named
+    alone (``Rising Star`` + ``를 수상``, ``차세대 일류상품`` + ``에 선정``) and a count of
+    graded firms (``최우수 41곳`` + ``이 선정``). It never sets a direction (``영업이익 633%``,
+    with 증가 after a list, stays a level). Without it the span alone is read.
 
     The value is the figure the span reports; a figure marked as the starting point
     (``12%에서``) is the base and one marked as a reference (``5%보다``) too, and the
@@ -291,6 +332,7 @@ def parse_outcome(text: str) -> OutcomeValue:
     """
     out = OutcomeValue()
     text = _APPROX.sub("", text)  # 141억 8000여만원, 300여개사: the approximate figure is the figure
+    text = _ARROW_UNIT.sub(r"\1\3\2\3", text)  # (85→100%): 85 is 85%
     compact = text.replace(" ", "")
     out.metric = _metric(text)
     out.period = _period(text)
@@ -313,12 +355,20 @@ def parse_outcome(text: str) -> OutcomeValue:
     if value is not None:
         out.value = parse_number(value.group("num"))
         out.unit = "firms" if level is None and _ACHIEVERS.search(text) else _unit(value)
-        if out.unit == "items" and _FIRM_NOUN.match(text[value.end() :]):
+        if out.unit == "firms" and value.group("unit") == "곳" and _PLACE_NOUN.search(text[: value.start()]):
+            out.unit = "places"
+        if out.unit == _NO_UNIT:
+            out.unit = None
+        elif out.unit == "items" and _FIRM_NOUN.match(text[value.end() :]):
             out.unit = "firms"
         elif out.unit == "items" and _COUNTRY_NOUN.match(text[value.end() :]):
             out.unit = "countries"
         if out.metric == "고용" and out.unit in ("items", "persons") and "일자리" in text:
             out.unit = "jobs"
+    if out.metric is None and _AFTER_AWARDED.match(after):
+        out.metric = "수상"
+    elif out.metric is None and _AFTER_SELECTED.match(after):
+        out.metric = "선정"
     if out.unit == "rank":
         out.direction = "rank"
         out.metric = out.metric if out.metric not in (None, "수상") else "순위"
@@ -332,9 +382,22 @@ def parse_outcome(text: str) -> OutcomeValue:
     return out
 
 
+#: characters after an OUTCOME span that the reader of its value sees (enough for ``'에 최종 선정``)
+AFTER_CHARS = 15
+
+
+def parse_outcome_at(text: str, start: int, end: int) -> OutcomeValue:
+    """The value of the OUTCOME ``text[start:end]`` of a document, read with the words right after it."""
+    return parse_outcome(text[start:end], text[end : end + AFTER_CHARS])
+
+
 def _direction(text: str, out: OutcomeValue, level: re.Match | None) -> str | None:
     """increase/decrease from the cue word (a falling bad rate improves), else from base to level."""
     direction = next((d for d, cues in _DIRECTION if any(c in text for c in cues)), None)
+    cues = [c for _, cs in _DIRECTION for c in cs if c in text]
+    if cues == ["개선"] and out.base is not None and level is not None and out.value != out.base:
+        # 개선 says better, not up or down: 가동률 53%에서 76%로 개선 rises, a rate of rejects falls
+        return "increase" if out.value > out.base else "decrease"
     if direction == "increase" and _BAD_METRIC.search(text) and re.search("개선|절감|단축", text):
         return "decrease"  # 불량률 90% 개선: a rate of bad things improves by falling
     if direction is None and out.metric == "고용" and re.search("신규|새로|추가", text):

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 
 from .document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
 from .fact_scorer import Context, FactScorer, candidates, features
-from .normalize import canonical_name, canonical_program, parse_outcome
+from .normalize import canonical_name, canonical_program, parse_outcome_at
 from .scoring import norm, relaxed_match
 
 _ANAPHORA = re.compile(r"(이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가)")
@@ -243,7 +243,7 @@ class TripleAssembler:
         return Triple(
             company=slot(c, canonical=canonical_name(spans[c].text)),
             program=slot(p, canonical=canonical_program(spans[p].text)),
-            outcome=slot(o, value=parse_outcome(spans[o].text).as_dict()),
+            outcome=slot(o, value=parse_outcome_at(doc.text, spans[o].start_char, spans[o].end_char).as_dict()),
             agency=slot(a, canonical=canonical_name(spans[a].text)) if a is not None else None,
             score=score,
             extra={"evidence": [dict(zip(("start", "end"), trimmed_offsets(sentences[k]))) for k in evidence]},
@@ -256,7 +256,7 @@ def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]
     best: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
     for prob, cand in kept:
         c, p, o = cand
-        v = parse_outcome(ctx.spans[o].text)
+        v = parse_outcome_at(ctx.doc.text, ctx.spans[o].start_char, ctx.spans[o].end_char)
         key = (ctx.cluster[c], ctx.cluster[p], v.metric, v.value, v.unit) if v.value is not None else (c, p, o)
         if key not in best or prob > best[key][0]:
             best[key] = (prob, cand)

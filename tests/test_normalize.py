@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.normalize import canonical_name, canonical_program, parse_number, parse_outcome
+from pipeline.normalize import canonical_name, canonical_program, parse_number, parse_outcome, parse_outcome_at
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,8 @@ from pipeline.normalize import canonical_name, canonical_program, parse_number, 
         ("오십", 50),
         ("2천5백만", 2.5e7),  # 2천 + 5백, then 만 (was read as (2천 + 5) 백만)
         ("1억6천6백만", 1.66e8),
+        ("2만6323억", 2.6323e12),  # 만 counting 억s: 26323억, not 2만 + 6323억
+        ("5억3000억", 3.005e11),  # an 억 after an 억 is added, as before
     ],
 )
 def test_korean_numbers(text, value):
@@ -140,6 +142,75 @@ def test_outcome_values_of_train_spans(text, expected):
     got = parse_outcome(text).as_dict()
     for key, want in expected.items():
         assert got.get(key) == (pytest.approx(want) if isinstance(want, float | int) else want), (text, key, got)
+
+
+# Issue 12 point 3, second round: real train spans (document id and offset in the comment) read
+# wrongly before; with ``after``, the words that follow the span in its article.
+@pytest.mark.parametrize(
+    "text, after, expected",
+    [
+        # a designation or prize named alone: the words after it say which (option A)
+        ("차세대 일류상품", "에 선정되기도 하는 등", {"metric": "선정", "value": None}),  # f-032 801
+        ("2016 올해를 빛낸 혁신적인 앱", "'에 선정된 맞춤카드", {"metric": "선정"}),  # g-071 388, a closing quote first
+        ("왕중왕", "에 뽑혔습니다.", {"metric": "선정"}),  # h-160 256
+        ("FSSC2000", "도 인증받았다.", {"metric": "선정"}),  # f-145 309
+        ("윈윈아너스", "를 수상했다고 25일", {"metric": "수상", "direction": "award"}),  # g-150 87
+        ("산업초장", "을 수상했다. 개막식", {"metric": "수상", "direction": "award"}),  # e-130 468 (산업포장, misspelt)
+        ("5000만 원의 상금", "이 수여됐다. 대상", {"metric": "수상", "value": 5e7, "direction": "award"}),  # g-059 698
+        ("14곳", "으로 매출발생, 서비스", {"value": 14, "unit": "firms", "metric": None}),  # i-053 781: 매출 is no 선정
+        # licences and approvals are 선정; 위생 holds no rank
+        ("유럽 화장품시장 진출허가", "", {"metric": "선정"}),  # c-050 286
+        ("중국 위생허가", "", {"metric": "선정"}),  # e-010 595 (was 순위)
+        ("미국 식품의약국(FDA) ‘510(k)’ 승인", "", {"metric": "선정", "value": None}),  # i-065 55
+        ("5,000만원의 상금", "", {"metric": "수상", "value": 5e7, "unit": "KRW", "direction": "award"}),  # g-060 531
+        # 곳 counts firms, places only after a place noun
+        ("15곳이 한국거래소에 상장", "", {"metric": "상장", "value": 15, "unit": "firms"}),  # i-073 530
+        ("330곳이 혁신형 창업", "", {"value": 330, "unit": "firms"}),  # i-005 589
+        ("홍콩 백화점 20여 곳의 입점 계약", "", {"value": 20, "unit": "places"}),  # h-059 260
+        # falls, arrows in parentheses, counts of firms where a result happened, bare figures
+        ("신규 수주가 절반으로 떨어진", "", {"metric": "계약", "direction": "decrease"}),  # e-118 626 (article text)
+        ("보증비율 상향(85→100%)", "", {"value": 100, "unit": "%", "base": 85, "direction": "increase"}),  # e-038 412
+        ("4개 업체에서 7개 모델이 고효율 인증", "", {"value": 7, "unit": "items", "metric": "선정"}),  # i-109 256
+        ("베타 버전 다운로드 10만", "", {"value": 1e5, "unit": None, "direction": "level"}),  # g-096 776
+        ("누적 다운로드 3000만 회", "", {"value": 3e7, "unit": None}),  # c-071 394 (article text)
+        ("투자유치 5억5000만", "", {"value": 5.5e8, "unit": "KRW"}),  # 원 unsaid after 만 (was 5억)
+        ("정부출연금 10억원당 특허 7.8건", "", {"metric": "특허", "value": 7.8, "unit": "cases"}),  # d-057: per 10억원
+        ("사업규모가 약 40배 확장", "", {"value": 40, "unit": "times", "direction": "increase"}),  # e-108: 확장 grows
+        ("연 매출 3352억으로 4배 증가", "", {"value": 4, "unit": "times", "direction": "increase"}),  # g-033: a change
+        ("수출액도 201만3500달러로 4년 전에 비해 2배가량 늘었다", "", {"value": 2, "unit": "times"}),  # g-033
+        (
+            "100억원 수준이었던 매출이 2011년 120억원, 지난해 318억원으로 크게 뛰었다",  # i-009: 수준이었던 marks the base
+            "",
+            {"metric": "매출", "value": 3.18e10, "base": 1e10, "direction": "increase"},
+        ),
+        ("생산비 절감 비율은 23.6%", "", {"metric": None, "direction": "decrease"}),  # e-050: a cost, not output
+        ("우승", "을 계기로 알토스", {"metric": "수상", "direction": "award"}),  # g-164
+        ("이노스트 어워즈", "’ 시상식도 함께", {"metric": "수상"}),  # j-102
+        # 개선 says better: with a base and a level, the figures give the direction
+        ("설비 가동률도 2015년 53%에서 지난해 76%로 개선", "", {"value": 76, "base": 53, "direction": "increase"}),  # g-088
+        ("공정불량률도 86%로 개선", "", {"direction": "decrease"}),  # g-042 693: a bad rate that improves
+    ],
+)
+def test_outcome_values_read_with_the_words_after(text, after, expected):
+    got = parse_outcome(text, after).as_dict()
+    for key, want in expected.items():
+        assert got.get(key) == (pytest.approx(want) if isinstance(want, float | int) else want), (text, key, got)
+
+
+def test_words_after_are_optional_and_never_set_a_direction():
+    # without them the span alone is read, as before
+    assert parse_outcome("윈윈아너스").metric is None
+    # a direction said after a list stays outside the span (tune: 영업이익 633%, with 증가 after the list)
+    assert parse_outcome("영업이익 633%", ", 매출 증가").direction == "level"
+    # a span that names its metric keeps it whatever follows
+    assert parse_outcome("30억원의 투자 확약", "을 받았다. 인천").metric == "투자 유치"  # c-006 772
+
+
+def test_parse_outcome_at_reads_the_span_and_what_follows():
+    text = "대한민국 중소기업인대회에서 윈윈아너스를 수상했다고 25일 밝혔다."
+    start = text.index("윈윈아너스")
+    got = parse_outcome_at(text, start, start + len("윈윈아너스"))
+    assert (got.metric, got.direction) == ("수상", "award")
 
 
 def test_canonical_names_fold_legal_affixes_and_spacing():

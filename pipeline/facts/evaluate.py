@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..normalize import canonical_name, canonical_program, parse_outcome
+from ..normalize import canonical_name, canonical_program, parse_outcome_at
 
 REPRINTS = Path(__file__).resolve().parents[2] / "corpora" / "reprints" / "reprints.jsonl"
 
@@ -41,7 +41,7 @@ def as_annotated(record: dict) -> dict:
             {
                 "company": _part(company, canonical=canonical_name(company["text"])),
                 "program": _part(program, canonical=canonical_program(program["text"])),
-                "outcome": _part(outcome, value=parse_outcome(outcome["text"]).as_dict()),
+                "outcome": _part(outcome, value=parse_outcome_at(record["text"], outcome["start"], outcome["end"]).as_dict()),
                 "agency": _part(agency, canonical=canonical_name(agency["text"])) if agency else None,
                 "score": 1.0,
                 "fact": t.get("fact"),
