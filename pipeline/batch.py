@@ -101,7 +101,6 @@ def errors_path(output: str | Path) -> Path:
 
 # -- models -------------------------------------------------------------------------------
 
-_MODELS: dict = {}
 #: How many times this process has loaded each model (once, whatever the number of batches or shards).
 LOADS: dict = {}
 
@@ -112,32 +111,26 @@ def is_pipeline(obj) -> bool:
 
 def resolve_model(spec: str | Path | None) -> str | None:
     """Check that a model name (None: the default, ``blank``, a directory, a name under models/) exists."""
-    import pipeline
+    from . import loading
 
     if spec is None or str(spec) == "blank":
-        if spec is None and not pipeline.default_model_path().exists():
-            raise FileNotFoundError(f"no pipeline at {pipeline.default_model_path()}")
+        if spec is None and not loading.default_model_path().exists():
+            raise FileNotFoundError(f"no pipeline at {loading.default_model_path()}")
         return None if spec is None else "blank"
-    path = Path(spec)
-    if not path.exists() and (pipeline.MODELS_DIR / str(spec)).exists():
-        path = pipeline.MODELS_DIR / str(spec)
-    if not path.exists():
-        raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk()")
-    return str(path.resolve())
+    return str(loading.resolve(spec).resolve())
 
 
 def load_model(spec: str | Path | None = None, min_score: float | None = None):
-    """A pipeline by name, loaded once per process (``blank``: the Kiwi tokenizer only);
-    ``min_score``: see :func:`pipeline.load`."""
-    import pipeline
+    """A pipeline by name (``blank``: the Kiwi tokenizer only), from the process's one cache
+    (:mod:`pipeline.loading`): the pipeline ``pipeline.load(spec, min_score=min_score)`` returns,
+    built once per process whether the CLI, a worker, a shard or ``pipeline.extract`` asks first."""
+    from . import loading
 
     key = None if spec is None else str(spec)
-    if key not in _MODELS:
-        _MODELS[key] = pipeline.blank() if key == "blank" else pipeline.load(key)
+    built = sum(loading.BUILDS.values())
+    nlp = loading.shared_blank() if key == "blank" else loading.load(spec, min_score=min_score)
+    if sum(loading.BUILDS.values()) > built:
         LOADS[key] = LOADS.get(key, 0) + 1
-    nlp = _MODELS[key]
-    if min_score is not None and "triple_assembler" in nlp.pipe_names:
-        nlp.get_pipe("triple_assembler").min_score = float(min_score)
     return nlp
 
 

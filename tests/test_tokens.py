@@ -83,3 +83,44 @@ def test_seed_article_sentences_and_tokens(blank_nlp, seed_text):
     assert any(s.startswith("제작사 NHC미디어는 어리이야기로") for s in sents)
     tokens = {t.text for t in doc}
     assert {"NHC", "한국산업단지공단", "클러스터"} & tokens
+
+
+def test_pipelines_share_one_kiwi_until_one_learns_a_word():
+    """Kiwi is built once per process for the same settings; a tokenizer taught a word after
+    that gets a Kiwi of its own, so the word does not leak into the other pipelines."""
+
+    def first_token(nlp, text: str) -> str:
+        return nlp(text)[0].text
+
+    first, second = pipeline.blank(), pipeline.blank()
+    assert first.tokenizer.kiwi is second.tokenizer.kiwi
+    shared = second.tokenizer.kiwi
+    assert first_token(second, "클러스터사업에") == "클러스터"  # Kiwi alone splits it
+    first.tokenizer.add_user_word("클러스터사업", "NNP", 10.0)
+    assert first_token(first, "클러스터사업에") == "클러스터사업"
+    assert first.tokenizer.kiwi is not shared and second.tokenizer.kiwi is shared
+    assert first_token(second, "클러스터사업에") == "클러스터"
+    assert first_token(pipeline.blank(), "클러스터사업에") == "클러스터"
+    first.tokenizer.add_user_word("수출바우처", "NNP", 10.0)  # its own Kiwi now: changed in place
+    assert first_token(first, "수출바우처에") == "수출바우처" and first_token(second, "수출바우처에") == "수출"
+
+
+_FORKED: dict = {}
+
+
+def _tokens_in_the_child(texts: list[str]) -> list[list[str]]:
+    nlp = _FORKED["nlp"]
+    return [[t.text for t in nlp(texts[0])]] + [[t.text for t in doc] for doc in nlp.pipe(texts)]
+
+
+def test_a_forked_child_builds_its_own_kiwi():
+    """A pipeline inherited through fork (datasets' num_proc, multiprocessing's fork) must not use
+    the parent's Kiwi, whose worker threads stayed in the parent: a batch waited for them forever."""
+    import multiprocessing as mp
+
+    _FORKED["nlp"] = pipeline.blank()
+    texts = ["매출이 늘었다. 수출도 증가했다.", "고용은 줄었다", "NHC미디어는 클러스터사업에 참여했다."]
+    expected = _tokens_in_the_child(texts)  # run here first: Kiwi is built in the parent
+    with mp.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_tokens_in_the_child, (texts,)).get(timeout=120) == expected
+    assert _tokens_in_the_child(texts) == expected
