@@ -35,13 +35,10 @@ from pathlib import Path
 
 from . import readers
 from .document import from_spacy
+from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
 from .writers import DamagedOutputError, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
 
-#: Documents a batch (the unit sent to a worker process, and Kiwi's batch).
-DEFAULT_BATCH_SIZE = 64
-#: Characters a batch at most, so that a batch of long documents stays small.
-BATCH_CHARS = 200_000
 #: Documents longer than this are annotated in segments.
 LONG_DOC_CHARS = 10_000
 #: The longest segment of a long document.
