@@ -37,7 +37,7 @@ from . import readers
 from .document import from_spacy
 from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
-from .writers import DamagedOutputError, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
+from .writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
 
 #: Documents longer than this are annotated in segments.
 LONG_DOC_CHARS = 10_000
@@ -595,7 +595,7 @@ def _run(
         writer = ParquetWriter(out_path, resume=resume, rows_per_part=part_rows)
     else:
         writer = JsonlWriter(out_path, resume=resume)
-    err_writer = None if out_path is None else JsonlWriter(errors_path(out_path), resume=resume)
+    err_writer = None if out_path is None else ErrorsWriter(errors_path(out_path), resume=resume)
     sink = Sink(writer, err_writer, summary, consumed=skip)
     bar = None
     try:
