@@ -106,7 +106,9 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
 def _build(path: Path, min_score: float | None, kwargs: dict) -> KiwiKorean:
     import spacy
 
-    from . import components  # noqa: F401  (registers the factories)
+    # spaCy finds the "ko_kiwi" language, the Kiwi tokenizer and the component factories only
+    # once their modules are imported, and `import pipeline` leaves them out (it must stay cheap)
+    from . import components  # noqa: F401
 
     nlp = spacy.load(path, **kwargs)
     if min_score is not None and "triple_assembler" in nlp.pipe_names:

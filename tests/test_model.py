@@ -84,6 +84,28 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     assert strict.tokenizer.kiwi is loaded.tokenizer.kiwi
 
 
+def test_load_works_in_a_fresh_process(tmp_path):
+    """`import pipeline` registers nothing with spaCy any more: load() must import the language
+    and the components itself (the tests' own process has them loaded already, so a child checks)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pipeline.blank().to_disk(tmp_path / "blank")
+    probe = (
+        "import sys, pipeline\n"
+        "print(pipeline.load().pipe_names, pipeline.load(sys.argv[1]).pipe_names)\n"
+        "print(pipeline.extract('NHC미디어는 클러스터사업에 참여했다.')['text'])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "blank")], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "['econ_ner', 'ner', 'relation_extractor', 'triple_assembler'] []",
+        "NHC미디어는 클러스터사업에 참여했다.",
+    ]
+
+
 def test_load_sees_a_model_saved_again_to_the_same_directory(tmp_path):
     first = pipeline.blank()
     first.to_disk(tmp_path / "m")
