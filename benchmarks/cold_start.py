@@ -1,6 +1,6 @@
 """How long a new user waits: ``import pipeline``, ``--help``, ``pipeline.load()``, the first ``nlp()``.
 
-    python benchmarks/cold_start.py [--repeats 7] [--quick]
+    python benchmarks/cold_start.py [--repeats 7] [--quick] [--hide-torch] [--json]
 
 Every figure comes from fresh interpreters (``sys.executable`` run as a subprocess),
 because a cold start is exactly what a warm process hides. Each measure is repeated
@@ -12,7 +12,9 @@ noisy, so compare medians, not single runs.
 * ``import pipeline``: timed inside the child, around the import statement alone.
 * ``python -m pipeline --help``: wall clock of the whole command, interpreter start
   included (``python -c pass`` is printed as the floor under it).
-* ``pipeline.load()``: the shipped default model, in a child that has imported pipeline.
+* ``pipeline.load()``: the shipped default model, in a child that has imported pipeline;
+  spaCy is imported here, and spaCy imports torch where it is installed (seconds):
+  ``--hide-torch`` measures as after the quick start's install, which has none.
 * first ``nlp(text)``: the first call after load (Kiwi is built then, lazily).
 * ``pipeline.extract(text)`` after ``load()``: should reuse the loaded pipeline and its
   Kiwi, so cost about what a second ``nlp(text)`` costs, not a second load.
@@ -60,7 +62,12 @@ nlp(TEXT)
 t4 = time.perf_counter()
 pipeline.extract(TEXT)
 t5 = time.perf_counter()
-print({"import": t1 - t0, "load": t2 - t1, "first_nlp": t3 - t2, "second_nlp": t4 - t3, "extract_after_load": t5 - t4})
+print({"import_then": t1 - t0, "load": t2 - t1, "first_nlp": t3 - t2, "second_nlp": t4 - t3, "extract_after_load": t5 - t4})
+"""
+
+_HAS_TORCH = """
+import importlib.util
+print({"torch": importlib.util.find_spec("torch") is not None})
 """
 
 _COUNT_KIWI = """
@@ -81,11 +88,30 @@ print({"kiwi_builds": len(builds)})
 """
 
 
+_HIDDEN: list[str] = []  # a directory whose torch/ raises ImportError, with --hide-torch
+
+
 def _env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*_HIDDEN, str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
+
+
+def _hide_torch() -> None:
+    """Make ``import torch`` fail in the children as if it were not installed.
+
+    spaCy's thinc imports torch whenever it can, which costs seconds; the quick start's
+    install has no torch, so this shows what its users wait for.
+    """
+    import tempfile
+
+    shadow = Path(tempfile.mkdtemp(prefix="no-torch-"))
+    (shadow / "torch").mkdir()
+    (shadow / "torch" / "__init__.py").write_text(
+        'raise ModuleNotFoundError("torch hidden by benchmarks/cold_start.py --hide-torch", name="torch")\n'
+    )
+    _HIDDEN.append(str(shadow))
 
 
 def _child(code: str, *args: str) -> dict:
@@ -123,7 +149,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="fresh processes per measure (default: 7)")
     parser.add_argument("--quick", action="store_true", help="3 repeats, and load/first nlp() only twice")
     parser.add_argument("--json", action="store_true", help="print the medians as one JSON object too")
+    parser.add_argument("--hide-torch", action="store_true", help="children see no torch, as after the quick start's install")
     args = parser.parse_args()
+    if args.hide_torch:
+        _hide_torch()
     n = 3 if args.quick else max(2, args.repeats)
     n_full = 2 if args.quick else max(2, min(n, 5))
 
@@ -133,7 +162,9 @@ def main() -> None:
     full = [_child(_FULL, TEXT) for _ in range(n_full)]
     kiwi = _child(_COUNT_KIWI, TEXT)["kiwi_builds"]
 
-    print(f"cold start of econ-facts, {sys.executable} ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}); medians of fresh processes")
+    torch = "torch hidden" if args.hide_torch else "torch importable" if _child(_HAS_TORCH)["torch"] else "no torch"
+    print(f"cold start of econ-facts, {sys.executable} ({torch}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
+    print("medians of fresh processes after the first, which is shown apart")
     print(_row("python -c pass (floor)", floor))
     print(_row("import pipeline", imports, 0.5))
     print(_row("python -m pipeline --help", helps, 1.0))
@@ -147,7 +178,7 @@ def main() -> None:
             "floor": _median(floor),
             "import": _median(imports),
             "help": _median(helps),
-            **{k: _median([f[k] for f in full]) for k in full[0]},
+            **{k: _median([f[k] for f in full]) for k in full[0] if k != "import_then"},
             "kiwi_builds": kiwi,
         }
         print(json.dumps({k: round(v, 4) for k, v in medians.items()}))

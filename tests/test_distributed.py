@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-pytest.importorskip("distributed")
+pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[distributed]'")
 
 from pipeline import batch, distributed, readers  # noqa: E402
 from pipeline.cli import main  # noqa: E402
