@@ -45,6 +45,7 @@ def _new_lock_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_new_lock_in_child)
+
 #: How many times this process built each cached pipeline (the key as :func:`cache_key` makes it).
 BUILDS: Counter = Counter()
 
@@ -67,14 +68,13 @@ def resolve(name_or_path: str | Path | None) -> Path:
     return path
 
 
-def _fingerprint(path: Path) -> tuple[int, int, int]:
-    """(files, bytes, latest mtime) of a model directory: changes when the model is saved again."""
-    files = total = latest = 0
-    for p in path.rglob("*"):
-        if p.is_file():
-            st = p.stat()
-            files, total, latest = files + 1, total + st.st_size, max(latest, st.st_mtime_ns)
-    return files, total, latest
+def _fingerprint(path: Path) -> tuple:
+    """Names, sizes and mtimes of a model directory's top level: changes when the model is saved
+    again (``nlp.to_disk`` rewrites config.cfg and meta.json and recreates the component
+    directories). Only the top level, because every ``extract()`` call computes it."""
+    if not path.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir()))
 
 
 def _freeze(kwargs: dict) -> str:
@@ -98,6 +98,8 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
         nlp = _PIPELINES.get(key)
         if nlp is None:
             nlp = _build(Path(key[0]), min_score, kwargs)
+            for stale in [k for k in _PIPELINES if k[0] == key[0] and k[1] != key[1]]:
+                del _PIPELINES[stale]  # the model was saved again: its old pipelines are not served any more
             _PIPELINES[key] = nlp
             BUILDS[key] += 1
     return nlp
@@ -130,14 +132,6 @@ def shared_blank() -> KiwiKorean:
             nlp = _PIPELINES[key] = blank()
             BUILDS[key] += 1
     return nlp
-
-
-def is_loaded(name_or_path: str | Path | None = None, *, min_score: float | None = None, **kwargs) -> bool:
-    """Whether :func:`load` with these arguments would return an already built pipeline."""
-    try:
-        return cache_key(name_or_path, min_score=min_score, **kwargs) in _PIPELINES
-    except FileNotFoundError:
-        return False
 
 
 def clear() -> None:

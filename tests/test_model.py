@@ -116,6 +116,9 @@ def test_load_sees_a_model_saved_again_to_the_same_directory(tmp_path):
     again.to_disk(tmp_path / "m")
     reloaded = pipeline.load(tmp_path / "m")
     assert reloaded is not loaded and reloaded.pipe_names == ["sentencizer"]
+    from pipeline import loading
+
+    assert [key[0] for key in loading._PIPELINES].count(str((tmp_path / "m").resolve())) == 1  # the stale one dropped
 
 
 def test_standard_layer_finds_klue_style_entities(nlp):
