@@ -144,9 +144,7 @@ def speed(n_articles: int, n_process: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="also merge this model's triples ('default': the shipped model)")
-    ap.add_argument(
-        "--articles", default="5000,20000", help="sizes of the speed runs, comma-separated (default: 5000,20000; 0: none)"
-    )
+    ap.add_argument("--articles", default="5000,20000", help="sizes of the speed runs, comma-separated (default: 5000,20000; 0: none)")
     ap.add_argument("--n-process", default="1,2", help="worker processes of the speed runs, comma-separated (default: 1,2)")
     ap.add_argument("--speed-run", nargs=2, type=int, help=argparse.SUPPRESS)  # one measurement in a fresh process
     ap.add_argument("--show", action="store_true", help="print every split and wrongly merged gold fact")

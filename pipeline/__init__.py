@@ -13,22 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
+# Only light modules here: `import pipeline` (and so `python -m pipeline --help`) must not pay
+# for spaCy, Kiwi, pyarrow or datasets. Those load on first use; see __getattr__ below.
 from .document import Document, from_spacy, validate
-from .language import KiwiKorean, blank
+from .loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
+
+if TYPE_CHECKING:
+    from .language import KiwiKorean
 
 __version__ = "0.1.0"
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-DEFAULT_MODEL = "ko_econ_default"
-
 __all__ = ["Document", "KiwiKorean", "annotate", "blank", "default_model_path", "extract", "from_spacy", "load", "validate"]
-
-
-def default_model_path() -> Path:
-    """Where the shipped default pipeline lives (``models/ko_econ_default``)."""
-    return MODELS_DIR / DEFAULT_MODEL
 
 
 def load(name_or_path: str | Path | None = None, *, min_score: float | None = None, **kwargs) -> KiwiKorean:
@@ -38,49 +35,48 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
     (spaCy components or a fine-tuned transformers encoder) its NER uses.
     ``min_score`` keeps only triples scored at least that much: higher trades
     recall for precision (the model card has the precision/recall curve on dev).
+    Other keyword arguments go to ``spacy.load`` (``exclude``, ``config``, …).
+
+    A pipeline is built once per process and then shared: ``load() is load()``, and
+    :func:`extract` / :func:`annotate` use the very pipeline ``load()`` returns, so
+    changing it (``add_pipe``) changes it for them too. Each distinct set of
+    arguments gets its own pipeline; those of one model share one Kiwi.
+    For a private copy, ``spacy.load(pipeline.default_model_path())``.
     """
-    import spacy
+    from . import loading
 
-    from . import components  # noqa: F401  (registers the factories)
-
-    path = Path(name_or_path) if name_or_path is not None else default_model_path()
-    if not path.exists() and name_or_path is not None and (MODELS_DIR / str(name_or_path)).exists():
-        path = MODELS_DIR / str(name_or_path)
-    if not path.exists():
-        raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk()")
-    nlp = spacy.load(path, **kwargs)
-    if min_score is not None and "triple_assembler" in nlp.pipe_names:
-        nlp.get_pipe("triple_assembler").min_score = float(min_score)
-    return nlp
-
-
-_DEFAULT_NLP = None
-
-
-def _default_nlp():
-    global _DEFAULT_NLP
-    if _DEFAULT_NLP is None:
-        _DEFAULT_NLP = load()
-    return _DEFAULT_NLP
+    return loading.load(name_or_path, min_score=min_score, **kwargs)
 
 
 def extract(text: str, *, nlp=None, doc_id: str = "doc") -> dict:
-    """Annotate one text and return SCHEMA.md's JSON record as a dict."""
-    nlp = nlp or _default_nlp()
+    """Annotate one text and return SCHEMA.md's JSON record as a dict.
+
+    ``nlp``: the pipeline to use; by default the shipped model, the same object
+    :func:`load` returns (loaded on the first call, reused after).
+    """
+    nlp = nlp or load()
     return from_spacy(nlp(text), doc_id).to_dict()
 
 
 def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None, batch_size: int = 64) -> Iterator[dict]:
-    """Annotate a stream of texts lazily, yielding one record per text, in order."""
-    nlp = nlp or _default_nlp()
+    """Annotate a stream of texts lazily, yielding one record per text, in order.
+
+    ``nlp``: as for :func:`extract` (default: the pipeline :func:`load` returns).
+    """
+    nlp = nlp or load()
     ids_iter = iter(ids) if ids is not None else None
     for i, doc in enumerate(nlp.pipe(texts, batch_size=batch_size)):
         doc_id = next(ids_iter) if ids_iter is not None else f"doc-{i + 1}"
         yield from_spacy(doc, doc_id).to_dict()
 
 
+#: names served by __getattr__ on first use, and the module each comes from
+_LAZY = {"KiwiKorean": "language", "blank": "language", "annotate_dataset": "batch"}
+
+
 def __getattr__(name: str):
-    # heavier entry points load on first use: `pipeline.display`, `pipeline.annotate_dataset`
+    # PEP 562: the heavy entry points (spaCy's Language subclass, display, the datasets glue)
+    # load on first use, so that `import pipeline` costs milliseconds, not seconds.
     if name in ("display", "render_html"):
         # importlib, not `from . import display`: that form asks hasattr(pipeline, "display"),
         # which lands here again. The function then shadows the submodule of the same name
@@ -90,8 +86,15 @@ def __getattr__(name: str):
         module = importlib.import_module(f"{__name__}.display")
         globals().update(display=module.display, render_html=module.render_html)
         return globals()[name]
-    if name == "annotate_dataset":
-        from .batch import annotate_dataset
+    if name in _LAZY:
+        import importlib
 
-        return annotate_dataset
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy names too, for tab completion in Jupyter
+    return sorted(set(globals()) | set(_LAZY) | {"display", "render_html"})

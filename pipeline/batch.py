@@ -35,13 +35,10 @@ from pathlib import Path
 
 from . import readers
 from .document import from_spacy
+from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
-from .writers import DamagedOutputError, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
+from .writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
 
-#: Documents a batch (the unit sent to a worker process, and Kiwi's batch).
-DEFAULT_BATCH_SIZE = 64
-#: Characters a batch at most, so that a batch of long documents stays small.
-BATCH_CHARS = 200_000
 #: Documents longer than this are annotated in segments.
 LONG_DOC_CHARS = 10_000
 #: The longest segment of a long document.
@@ -101,7 +98,6 @@ def errors_path(output: str | Path) -> Path:
 
 # -- models -------------------------------------------------------------------------------
 
-_MODELS: dict = {}
 #: How many times this process has loaded each model (once, whatever the number of batches or shards).
 LOADS: dict = {}
 
@@ -112,32 +108,26 @@ def is_pipeline(obj) -> bool:
 
 def resolve_model(spec: str | Path | None) -> str | None:
     """Check that a model name (None: the default, ``blank``, a directory, a name under models/) exists."""
-    import pipeline
+    from . import loading
 
     if spec is None or str(spec) == "blank":
-        if spec is None and not pipeline.default_model_path().exists():
-            raise FileNotFoundError(f"no pipeline at {pipeline.default_model_path()}")
+        if spec is None and not loading.default_model_path().exists():
+            raise FileNotFoundError(f"no pipeline at {loading.default_model_path()}")
         return None if spec is None else "blank"
-    path = Path(spec)
-    if not path.exists() and (pipeline.MODELS_DIR / str(spec)).exists():
-        path = pipeline.MODELS_DIR / str(spec)
-    if not path.exists():
-        raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk()")
-    return str(path.resolve())
+    return str(loading.resolve(spec).resolve())
 
 
 def load_model(spec: str | Path | None = None, min_score: float | None = None):
-    """A pipeline by name, loaded once per process (``blank``: the Kiwi tokenizer only);
-    ``min_score``: see :func:`pipeline.load`."""
-    import pipeline
+    """A pipeline by name (``blank``: the Kiwi tokenizer only), from the process's one cache
+    (:mod:`pipeline.loading`): the pipeline ``pipeline.load(spec, min_score=min_score)`` returns,
+    built once per process whether the CLI, a worker, a shard or ``pipeline.extract`` asks first."""
+    from . import loading
 
     key = None if spec is None else str(spec)
-    if key not in _MODELS:
-        _MODELS[key] = pipeline.blank() if key == "blank" else pipeline.load(key)
+    built = sum(loading.BUILDS.values())
+    nlp = loading.shared_blank() if key == "blank" else loading.load(spec, min_score=min_score)
+    if sum(loading.BUILDS.values()) > built:
         LOADS[key] = LOADS.get(key, 0) + 1
-    nlp = _MODELS[key]
-    if min_score is not None and "triple_assembler" in nlp.pipe_names:
-        nlp.get_pipe("triple_assembler").min_score = float(min_score)
     return nlp
 
 
@@ -605,7 +595,7 @@ def _run(
         writer = ParquetWriter(out_path, resume=resume, rows_per_part=part_rows)
     else:
         writer = JsonlWriter(out_path, resume=resume)
-    err_writer = None if out_path is None else JsonlWriter(errors_path(out_path), resume=resume)
+    err_writer = None if out_path is None else ErrorsWriter(errors_path(out_path), resume=resume)
     sink = Sink(writer, err_writer, summary, consumed=skip)
     bar = None
     try:

@@ -1,8 +1,12 @@
 """The command line: ``python -m pipeline`` (or ``kfacts``).
 
-Subcommands: ``annotate`` (the main job), ``table``, ``info``, ``schema`` (the JSON
-Schema of the output), ``corpus`` (build, validate, stats, Label Studio export/import),
-``train`` and ``evaluate``.
+Subcommands: ``annotate`` (the main job), ``table``, ``facts`` (the fact store),
+``info``, ``schema`` (the JSON Schema of the output), ``corpus`` (build, validate,
+stats, Label Studio export/import), ``train`` and ``evaluate``.
+
+Building the parser imports nothing heavy (no spaCy, Kiwi, pyarrow, datasets or
+multiprocessing), so ``--help`` and ``--version`` answer in a fraction of a second;
+each ``cmd_*`` imports what its subcommand needs when it runs.
 """
 
 from __future__ import annotations
@@ -15,15 +19,14 @@ import signal
 import sys
 
 from . import readers
+from .cli_help import HelpFormatter, examples
 from .corpora import cli as corpus_cli
 from .facts import cli as facts_cli
-from .runstate import RunStateError, check_output_paths
+from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .training import cli as training_cli
 
 
 def _add_annotate(sub) -> None:
-    from . import batch
-
     p = sub.add_parser(
         "annotate",
         help="annotate documents with entities, relations and triples",
@@ -32,8 +35,22 @@ def _add_annotate(sub) -> None:
             "(one JSON object a line), .json (the same, or an array of objects), .csv, .parquet, a "
             "directory of these, or - for stdin (JSONL, or one text a line). Writes SCHEMA.md's JSON, "
             "one document a line, in input order; records that cannot be annotated go to "
-            "OUTPUT.errors.jsonl (source, line, id, reason) and the run goes on."
+            "OUTPUT.errors.jsonl (source, line, id, reason; the file appears only when there is one) "
+            "and the run goes on."
         ),
+        epilog=examples(
+            "python -m pipeline annotate examples/news.jsonl -o annotated.jsonl",
+            "# files and directories of any of these formats; the text and the id in other fields",
+            "python -m pipeline annotate news/ more.jsonl.gz -o annotated.jsonl --text-field body --id-field doc_id",
+            "# all cores; if the run is killed, the same command with --resume continues where it stopped",
+            "python -m pipeline annotate corpus.jsonl -o annotated.jsonl --n-process 0",
+            "python -m pipeline annotate corpus.jsonl -o annotated.jsonl --n-process 0 --resume",
+            "# Parquet (a directory of part files), only the triples scored 0.6 or more",
+            "python -m pipeline annotate corpus.jsonl -o annotated.parquet --min-score 0.6",
+            "# standard input (JSONL, or one text a line) to standard output",
+            "cat texts.txt | python -m pipeline annotate - -o -",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or - (stdin) to annotate")
     p.add_argument(
@@ -57,8 +74,8 @@ def _add_annotate(sub) -> None:
     p.add_argument(
         "--batch-size",
         type=int,
-        default=batch.DEFAULT_BATCH_SIZE,
-        help=f"documents per batch (default: {batch.DEFAULT_BATCH_SIZE}; at most {batch.BATCH_CHARS:,} characters)",
+        default=DEFAULT_BATCH_SIZE,
+        help=f"documents per batch (default: {DEFAULT_BATCH_SIZE}; at most {BATCH_CHARS:,} characters)",
     )
     p.add_argument("--max-chars", type=int, default=readers.MAX_CHARS, help="longest document accepted (default: %(default)s)")
     p.add_argument("--part-rows", type=int, default=10_000, help="rows per Parquet part file (default: %(default)s)")
@@ -108,6 +125,7 @@ def cmd_annotate(args) -> int:
         signal.signal(signal.SIGTERM, _raise_terminated)
 
     from . import batch
+    from .runstate import RunStateError, check_output_paths
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:
@@ -124,7 +142,7 @@ def cmd_annotate(args) -> int:
     n_process = args.n_process or os.cpu_count() or 1
     try:
         if args.engine == "local" and n_process == 1:
-            model = batch.load_model(args.model)
+            model = batch.load_model(args.model, args.min_score)
         else:  # workers load it; here only check that it is there
             model = batch.resolve_model(args.model)
     except (FileNotFoundError, OSError) as exc:
@@ -199,7 +217,12 @@ def _add_info(sub) -> None:
         "info",
         help="show a model: name, version, licence, components, labels and its measured scores",
         description="Show what a pipeline is: name, version, licence, components and their labels, and the scores "
-        "recorded in its meta.json. Example: python -m pipeline info  (the shipped default model)",
+        "recorded in its meta.json.",
+        epilog=examples(
+            "python -m pipeline info                      # the shipped default model",
+            "python -m pipeline info models/econ-roberta  # a pipeline you trained",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", nargs="?", default=None, help="pipeline directory or name (default: the shipped model)")
     p.set_defaults(func=cmd_info)
@@ -238,8 +261,12 @@ def _add_table(sub) -> None:
         "table",
         help="write the triples of annotated documents as a CSV table (a row per fact)",
         description="A row per triple of annotate's output: document, company, program, outcome, agency, canonical names, "
-        "the outcome's parsed value, score, offsets and evidence. UTF-8 with BOM (Excel opens Korean correctly). "
-        "Example: python -m pipeline table annotated.jsonl -o facts.csv",
+        "the outcome's parsed value, score, offsets and evidence. UTF-8 with BOM (Excel opens Korean correctly).",
+        epilog=examples(
+            "python -m pipeline table annotated.jsonl -o facts.csv",
+            "python -m pipeline table annotated.parquet -o facts.csv   # Parquet output directories too",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("annotated", nargs="+", help="annotate's output: JSONL files or Parquet output directories")
     p.add_argument("-o", "--output", required=True, help="CSV file to write")
@@ -293,12 +320,28 @@ def _version() -> str:
         return "0.1.0 (source checkout)"
 
 
+class _LazyVersion(argparse._VersionAction):
+    """``--version``, looked up only when asked: importlib.metadata costs a noticeable
+    part of a --help otherwise."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"econ-facts {_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description="Company–program–outcome facts from Korean economic news (Kiwi + spaCy).",
+        epilog=examples(
+            "python -m pipeline annotate examples/news.jsonl -o annotated.jsonl   # the main job",
+            "python -m pipeline table annotated.jsonl -o facts.csv               # a row per fact, for spreadsheets",
+            "python -m pipeline info                                             # the shipped model and its scores",
+            "python -m pipeline COMMAND --help                                   # each command's options and examples",
+        ),
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"econ-facts {_version()}")
+    parser.add_argument("--version", action=_LazyVersion, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_annotate(sub)
     _add_table(sub)

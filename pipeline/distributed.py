@@ -5,9 +5,9 @@ files whole (small ``.txt`` files grouped) — and each shard is annotated by on
 task on a worker, with the same code as a local run (:mod:`pipeline.batch`). The
 model is loaded once per worker: a :class:`ModelPlugin` loads a named model when
 the worker starts (and on workers that join later); a pipeline object is scattered
-to every worker once. Each shard writes ``shard-NNNNN.jsonl`` (or ``.parquet``) and
-``shard-NNNNN.errors.jsonl`` under the output directory, renamed into place when
-complete, then ``shard-NNNNN.done.json``; the client writes ``manifest.json`` with
+to every worker once. Each shard writes ``shard-NNNNN.jsonl`` (or ``.parquet``) and,
+if any of its records failed, ``shard-NNNNN.errors.jsonl`` under the output directory,
+renamed into place when complete, then ``shard-NNNNN.done.json``; the client writes ``manifest.json`` with
 every shard and the totals at the end. The shards in index order hold the records
 in input order, exactly those of a local run (:func:`read_records`).
 
@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import batch, readers
-from .writers import JsonlWriter, ParquetFileWriter
+from .writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
 
 try:
     from distributed import WorkerPlugin
@@ -188,7 +188,7 @@ def annotate_shard(
     tmp_final, tmp_errors = Path(f"{final}.tmp"), Path(f"{errors}.tmp")
     writer = ParquetFileWriter(tmp_final) if fmt == "parquet" else JsonlWriter(tmp_final)
     summary = batch.Summary()
-    sink = batch.Sink(writer, JsonlWriter(tmp_errors), summary)
+    sink = batch.Sink(writer, ErrorsWriter(tmp_errors), summary)  # no file unless a record fails
     lock = _model_lock(nlp)
     try:
         for items in batch.batches(_shard_records(shard, text_field, id_field, max_chars), batch_size):
@@ -197,13 +197,16 @@ def annotate_shard(
             sink.add(results)
     finally:
         sink.close()
-    os.replace(tmp_errors, errors)
+    if tmp_errors.exists():
+        os.replace(tmp_errors, errors)
+    else:
+        errors.unlink(missing_ok=True)  # left by an earlier run of this shard
     os.replace(tmp_final, final)
     summary.elapsed = time.perf_counter() - start
     entry = {
         **shard.spec(),
         "output": final.name,
-        "error_file": errors.name,
+        "error_file": errors.name if summary.errors else None,
         "records": summary.records,
         **summary.as_dict(),
         "settings": _settings(fmt, text_field, id_field, max_chars, model),
@@ -359,7 +362,8 @@ def _finished_shards(out: Path, shards: list[Shard], settings: dict) -> dict[int
         except (OSError, json.JSONDecodeError):
             continue
         same = {k: entry.get(k) for k in ("index", "pieces")} == shard.spec() and entry.get("settings") == settings
-        if same and (out / entry["output"]).exists() and (out / entry["error_file"]).exists():
+        errors_there = entry["error_file"] is None or (out / entry["error_file"]).exists()
+        if same and (out / entry["output"]).exists() and errors_there:
             done[shard.index] = entry
     return done
 
@@ -401,6 +405,8 @@ def read_errors(output_dir: str | Path) -> Iterator[dict]:
     out = Path(output_dir)
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     for entry in manifest["shards"]:
+        if entry["error_file"] is None:  # a shard without errors has no error file
+            continue
         with open(out / entry["error_file"], encoding="utf-8") as f:
             for line in f:
                 yield json.loads(line)

@@ -16,7 +16,7 @@ from spacy.lang.ko.stop_words import STOP_WORDS
 from spacy.language import BaseDefaults, Language
 from spacy.util import load_config_from_str, registry
 
-from . import tokens  # noqa: F401  (registers the tokenizer)
+from . import extensions, tokens  # noqa: F401  (register doc._.relations/triples, the tokenizer)
 
 LANG = "ko_kiwi"
 

@@ -80,7 +80,37 @@ METRICS = {
 }
 _DIRECTION = (
     ("decrease", ("감소", "줄", "하락", "절감", "단축", "낮", "↓", "뚝", "떨어")),
-    ("increase", ("증가", "증대", "늘", "성장", "상승", "확대", "확장", "향상", "높", "개선", "신장", "창출", "돌파", "↑", "급증", "뛰", "뛴", "오른", "오르", "올랐", "올라", "끌어올", "불어나", "불어났", "넘어", "넘었")),
+    (
+        "increase",
+        (
+            "증가",
+            "증대",
+            "늘",
+            "성장",
+            "상승",
+            "확대",
+            "확장",
+            "향상",
+            "높",
+            "개선",
+            "신장",
+            "창출",
+            "돌파",
+            "↑",
+            "급증",
+            "뛰",
+            "뛴",
+            "오른",
+            "오르",
+            "올랐",
+            "올라",
+            "끌어올",
+            "불어나",
+            "불어났",
+            "넘어",
+            "넘었",
+        ),
+    ),
 )
 
 
@@ -179,7 +209,9 @@ _FIRM_NOUN = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:의\s*)?(?:[가-힣]{1,4}\s+)?(
 #: 개 counting countries: 52개 국가에 판권 판매
 _COUNTRY_NOUN = re.compile(r"\s*(?:의\s*)?(?:국가|나라)")
 #: a direction word right after a figure: 4배 증가, 2배가량 늘었다, 2배 이상 늘어난
-_MOVE_AFTER = re.compile(r"\s*(?:가량|정도|가까이|이상|넘게|나|가|이|로)?\s*(?:가량|이상)?\s*(?:증가|늘|성장|상승|증대|급증|뛰|뛴|감소|줄|하락)")
+_MOVE_AFTER = re.compile(
+    r"\s*(?:가량|정도|가까이|이상|넘게|나|가|이|로)?\s*(?:가량|이상)?\s*(?:증가|늘|성장|상승|증대|급증|뛰|뛴|감소|줄|하락)"
+)
 #: 곳 after a place noun counts places (홍콩 백화점 20여 곳), elsewhere firms
 _PLACE_NOUN = re.compile(r"(?:백화점|매장|점포|지점|마트|시장|지역|장소|거점|센터|국가|나라)\s*$")
 #: a bare figure before an arrow takes the unit after it: (85→100%)
@@ -271,7 +303,9 @@ def _base_and_level(text: str, values: list[re.Match]) -> tuple[re.Match | None,
     levels = [
         m
         for m in values
-        if m is not base and _unit(m) == _unit(base) and not _INCREMENT.match(text[m.end() :])
+        if m is not base
+        and _unit(m) == _unit(base)
+        and not _INCREMENT.match(text[m.end() :])
         and (base_aside or not _in_parentheses(text, m.start()))
     ]
     after = [m for m in levels if m.start() > base.start()]

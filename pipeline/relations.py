@@ -28,6 +28,7 @@ from spacy.util import registry
 from thinc.api import Model, Optimizer, SparseLinear, chain, softmax_activation
 from thinc.types import Floats2d
 
+from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 from .corpora.schema_rules import RELATION_SIGNATURES
 from .document import ECON_SPANS_KEY
 

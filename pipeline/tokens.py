@@ -14,11 +14,9 @@ joined with ``+``, as spaCy's own Korean does), ``pos_`` (UD, from the first tag
 and ``token._.morphs`` (the list of ``(form, tag)`` pairs).
 
 The Kiwi backend is created lazily, so a pipeline can be built, pickled to worker
-processes (``__reduce__``) and serialised without paying for Kiwi's model load.
-Building one costs ~10 s and ~500 MB (the model load plus the analyser that Kiwi
-prepares on first use), so every tokenizer of a process with the same settings
-shares one instance (:func:`shared_kiwi`): loading a second pipeline, unpickling one
-or loading the same model again in another test reuses it.
+processes (``__reduce__``) and serialised without paying for Kiwi's model load;
+and it is built once per process for the same settings (:func:`shared_kiwi`), so a
+second pipeline of the same model does not pay for it again.
 """
 
 from __future__ import annotations
@@ -27,9 +25,11 @@ import json
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import srsly
 from spacy.tokens import Doc, Token
@@ -91,60 +91,6 @@ def _ud(tag: str) -> str:
     return "X"
 
 
-KiwiKey = tuple[str, int, tuple[tuple, ...]]
-
-#: Kiwi instances of this process by (model type, threads, user words), oldest first.
-_KIWIS: dict[KiwiKey, object] = {}
-_KIWIS_LOCK = threading.Lock()
-#: At most this many live at once: each holds ~500 MB, and a process rarely needs more
-#: than the shipped model's settings and one with a user dictionary.
-MAX_SHARED_KIWIS = 3
-
-
-def shared_kiwi(model_type: str = "none", num_workers: int = -1, user_words: Sequence[Sequence] = ()):
-    """The process's Kiwi for these settings, built (and prepared) on first request.
-
-    A shared instance is never changed afterwards: a tokenizer that learns a new word
-    asks for the instance of its new word list instead, so no other pipeline sees it.
-    The analyser is prepared here, under the lock, so threads never race to prepare it.
-    """
-    key: KiwiKey = (model_type, int(num_workers), tuple(tuple(w) for w in user_words))
-    with _KIWIS_LOCK:
-        kiwi = _KIWIS.get(key)
-        if kiwi is None:
-            from kiwipiepy import Kiwi
-
-            kwargs = {"num_workers": num_workers}
-            if model_type != "none":
-                kwargs["model_type"] = model_type
-            kiwi = Kiwi(**kwargs)
-            for word in key[2]:
-                kiwi.add_user_word(*word)
-            kiwi.tokenize("")  # Kiwi prepares its analyser on first use: do it now, once
-            while len(_KIWIS) >= MAX_SHARED_KIWIS:
-                del _KIWIS[next(iter(_KIWIS))]
-            _KIWIS[key] = kiwi
-        return kiwi
-
-
-#: The parent's instances, in a forked child: kept referenced, never used. Destroying
-#: one would join worker threads that fork did not copy, and hang the child.
-_INHERITED: list = []
-
-
-def _forget_kiwis() -> None:
-    """A forked child must not use its parent's Kiwi (its worker threads were not
-    copied): it builds its own on first use."""
-    global _KIWIS_LOCK
-    _INHERITED.extend(_KIWIS.values())
-    _KIWIS.clear()
-    _KIWIS_LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_kiwis)
-
-
 class KiwiTokenizer:
     """spaCy tokenizer backed by kiwipiepy.
 
@@ -165,22 +111,38 @@ class KiwiTokenizer:
         self.num_workers = num_workers
         self.user_words = [tuple(w) for w in user_words]
         self._kiwi = None
+        self._kiwi_pid = 0  # the process that built self._kiwi
+        self._private = False  # True once words were added after Kiwi was built: then it has a Kiwi of its own
 
     @property
     def kiwi(self):
-        """The Kiwi instance, shared with every tokenizer of the process that has the same settings."""
+        if self._kiwi is not None and self._kiwi_pid != os.getpid():
+            # a forked child: the parent's Kiwi came along, but not its worker threads, and
+            # using it would wait for them forever. Build (or share) one of this process.
+            _INHERITED.append(self._kiwi)
+            self._kiwi, self._private = None, False
         if self._kiwi is None:
-            self._kiwi = shared_kiwi(self.model_type, self.num_workers, self.user_words)
+            self._kiwi_pid = os.getpid()
+            if self._private:
+                self._kiwi = _build_kiwi(self.model_type, self.num_workers, self.user_words)
+            else:
+                self._kiwi = shared_kiwi(self.model_type, self.num_workers, self.user_words)
         return self._kiwi
 
     def add_user_word(self, word: str, tag: str = "NNP", score: float = 0.0) -> None:
         """Teach Kiwi a word (e.g. a company name) so it stays one morpheme.
 
-        The shared instance is left alone (other pipelines use it); the next call gets
-        the instance for the new word list, built once per process like the first.
+        A Kiwi from the process-wide cache may serve other pipelines too, so it is never
+        changed: this tokenizer drops it and builds a Kiwi of its own on next use, which
+        later words are then added to in place.
         """
         self.user_words.append((word, tag, score))
-        self._kiwi = None
+        if self._kiwi is None:
+            return  # not built yet: it will be built (or found shared) with this word
+        if self._private:
+            self._kiwi.add_user_word(word, tag, score)
+        else:
+            self._kiwi, self._private = None, True
 
     def __reduce__(self):
         return _rebuild, (self.vocab, self.model_type, self.num_workers, self.user_words)
@@ -342,6 +304,60 @@ class KiwiTokenizer:
         self.model_type = cfg.get("model_type", self.model_type)
         self.user_words = [tuple(w) for w in cfg.get("user_words", [])]
         self._kiwi = None
+        self._private = False
+
+
+#: Kiwi objects shared by every tokenizer of the process with the same settings (most recent last).
+_KIWIS: OrderedDict[tuple, Any] = OrderedDict()
+_KIWI_LOCK = threading.Lock()
+#: Distinct Kiwi settings kept at once (a Kiwi holds its language model: tens to hundreds of MB).
+KIWI_CACHE_SIZE = 4
+
+
+#: Kiwis a forked child inherited. Never used, and never freed either: freeing one joins its
+#: worker threads, which exist only in the parent, and so would hang the child.
+_INHERITED: list = []
+
+
+def _forget_kiwis() -> None:
+    """In a forked child: the parent's Kiwis are unusable there (their threads stayed behind)."""
+    global _KIWI_LOCK
+    _INHERITED.extend(_KIWIS.values())
+    _KIWIS.clear()
+    _KIWI_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_kiwis)
+
+
+def _build_kiwi(model_type: str, num_workers: int, user_words: Sequence[Sequence]):
+    from kiwipiepy import Kiwi
+
+    kwargs = {"num_workers": num_workers}
+    if model_type != "none":
+        kwargs["model_type"] = model_type
+    kiwi = Kiwi(**kwargs)
+    for word in user_words:
+        kiwi.add_user_word(*word)
+    return kiwi
+
+
+def shared_kiwi(model_type: str = "none", num_workers: int = -1, user_words: Sequence[Sequence] = ()):
+    """The process's Kiwi for these settings, built on first use (seconds) and then reused.
+
+    Every pipeline of a process (``pipeline.load()``, ``extract``, a second load with
+    another ``min_score``, the batch runner) tokenises with the same Kiwi this way.
+    """
+    key = (model_type, num_workers, tuple(tuple(w) for w in user_words))
+    with _KIWI_LOCK:
+        kiwi = _KIWIS.get(key)
+        if kiwi is None:
+            kiwi = _KIWIS[key] = _build_kiwi(model_type, num_workers, user_words)
+            while len(_KIWIS) > KIWI_CACHE_SIZE:
+                _KIWIS.popitem(last=False)
+        else:
+            _KIWIS.move_to_end(key)
+    return kiwi
 
 
 def _rebuild(vocab, model_type, num_workers, user_words) -> KiwiTokenizer:

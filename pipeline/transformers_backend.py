@@ -847,6 +847,8 @@ def train_relation_classifier(
     else:
         import spacy
 
+        from . import components  # noqa: F401  (the language and factories a saved pipeline names)
+
         nlp = spacy.load(base_pipeline)
     docs = to_docs(nlp, records, layer="econ")  # the pipeline's own Kiwi: same tokens as at prediction time
     examples = relation_examples(docs, max_sentences)

@@ -27,6 +27,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 from .document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
 from .fact_scorer import Context, FactScorer, candidates, features
 from .normalize import canonical_name, canonical_program, parse_outcome_at

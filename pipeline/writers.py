@@ -121,6 +121,48 @@ class JsonlWriter(_LineWriter):
             self._f.close()
 
 
+class ErrorsWriter(JsonlWriter):
+    """The error file of a run (``OUTPUT.errors.jsonl``): it exists only once there is an error.
+
+    A run without errors leaves no empty file beside its output. A fresh run removes the
+    file an earlier run left (opening it for writing used to empty it; an absent file is
+    the empty file now); a resumed run keeps and continues it. Readers of a run's state
+    take an absent error file as one with no lines (:func:`complete_lines` does).
+    """
+
+    def __init__(self, path: str | Path, *, resume: bool = False) -> None:
+        self.path = Path(path)
+        self._resume = resume
+        self._f = None
+        if self.path.exists() and resume:
+            super().__init__(self.path, resume=True)  # continue it: its length is part of the resume state
+        elif self.path.exists():
+            self.path.unlink()
+
+    def _open(self) -> None:
+        if self._f is None:
+            super().__init__(self.path, resume=self._resume)
+
+    def write(self, record: dict) -> None:
+        self._open()
+        super().write(record)
+
+    def write_line(self, line: str) -> None:
+        self._open()
+        super().write_line(line)
+
+    def flush(self, *, sync: bool = False) -> None:
+        if self._f is not None:
+            super().flush(sync=sync)
+
+    def tell(self) -> int:
+        return 0 if self._f is None else super().tell()
+
+    def close(self) -> None:
+        if self._f is not None:
+            super().close()
+
+
 class StdoutWriter(_LineWriter):
     """JSONL to standard output (``-o -``)."""
 

@@ -99,7 +99,38 @@ def test_every_input_format_in_order_with_generated_ids(tmp_path, blank):
     assert recs[0]["text"] == SENTENCES[0]  # BOM stripped
     assert recs[4]["text"].endswith("\n둘째 줄.") and len(recs[5]["text"]) == 140_000
     assert all(validate(r) == [] and r["sentences"] for r in recs)
-    assert not (tmp_path / "out.jsonl.errors.jsonl").read_text()
+    assert not (tmp_path / "out.jsonl.errors.jsonl").exists()  # no errors: no error file
+
+
+def test_the_error_file_appears_only_with_an_error(tmp_path, blank):
+    """No empty OUTPUT.errors.jsonl beside a clean run; a fresh run removes an old run's file;
+    a resumed run continues the file, or creates it at its first error."""
+    clean, late_error = tmp_path / "clean.jsonl", tmp_path / "late.jsonl"
+    rows = [json.dumps({"id": f"d{i}", "text": text_of(i)}, ensure_ascii=False) for i in range(40)]
+    clean.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    late_error.write_text("\n".join(rows[:30] + ['{"id": "bad", "text": ""}'] + rows[30:]) + "\n", encoding="utf-8")
+    for fmt, out in (("jsonl", tmp_path / "o.jsonl"), ("parquet", tmp_path / "o.parquet")):
+        err = Path(f"{out}.errors.jsonl")
+        err.write_text('{"source": "old run", "line": 1, "id": null, "reason": "stale"}\n', encoding="utf-8")
+        assert annotate([str(clean), "-o", str(out), "-q", "--format", fmt, "--part-rows", "10"]) == 0
+        assert not err.exists(), fmt  # the stale file went with the fresh run
+        assert annotate([str(clean), "-o", str(out), "-q", "--format", fmt, "--part-rows", "10", "--resume"]) == 0
+        assert not err.exists(), fmt
+
+        assert annotate([str(late_error), "-o", str(out), "-q", "--format", fmt, "--part-rows", "10"]) == 0
+        ref_errors = read_jsonl(err)
+        assert [e["id"] for e in ref_errors] == ["bad"] and ref_errors[0]["line"] == 31
+    # killed before its first error: no error file yet; the resumed run creates it
+    out = tmp_path / "o.jsonl"
+    ref = read_jsonl(out)
+    out.write_text("".join(writers.dumps(r) + "\n" for r in ref[:20]), encoding="utf-8")
+    Path(f"{out}.errors.jsonl").unlink()
+    assert annotate([str(late_error), "-o", str(out), "-q", "--resume"]) == 0
+    assert read_jsonl(out) == ref and read_jsonl(f"{out}.errors.jsonl") == ref_errors
+    # killed after it: the file is continued, not replaced
+    out.write_text("".join(writers.dumps(r) + "\n" for r in ref[:35]), encoding="utf-8")
+    assert annotate([str(late_error), "-o", str(out), "-q", "--resume"]) == 0
+    assert read_jsonl(out) == ref and read_jsonl(f"{out}.errors.jsonl") == ref_errors
 
 
 def test_unreadable_files_and_huge_lines_fail_alone(tmp_path, monkeypatch):

@@ -3,11 +3,14 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.document import Document, validate
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _read(path):
@@ -104,3 +107,69 @@ def test_version_and_every_option_has_help(capsys):
 
     missing = [f"{path}: {'/'.join(a.option_strings) or a.dest}" for path, a in walk(build_parser(), "pipeline") if not a.help]
     assert missing == [], missing
+
+
+def _leaf_parsers(parser, path="python -m pipeline"):
+    """(command path, parser) of every subcommand that runs something."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _leaf_parsers(sub, f"{path} {name}")
+    if parser.get_default("func") is not None:
+        yield path, parser
+
+
+def test_every_subcommand_shows_examples_that_parse(capsys):
+    """Each subcommand's --help ends with examples (as spaCy's CLI docs show them), kept as
+    written, and every example is a command line this parser accepts."""
+    import shlex
+
+    from pipeline.cli import build_parser
+
+    leaves = list(_leaf_parsers(build_parser()))
+    assert {p for p, _ in leaves} >= {
+        "python -m pipeline annotate",
+        "python -m pipeline table",
+        "python -m pipeline info",
+        "python -m pipeline corpus build",
+        "python -m pipeline corpus validate",
+        "python -m pipeline corpus stats",
+        "python -m pipeline corpus export",
+        "python -m pipeline corpus import",
+        "python -m pipeline train",
+        "python -m pipeline evaluate",
+    }
+    for path, parser in leaves:
+        help_text = parser.format_help()
+        assert "\nexamples:\n" in help_text, path
+        lines = [line.strip() for line in help_text.split("\nexamples:\n", 1)[1].splitlines() if line.strip()]
+        commands = [line for line in lines if not line.startswith("#")]
+        assert commands and all(path in line for line in commands), (path, commands)
+        for line in commands:
+            words = shlex.split(line.split("|")[-1], comments=True)
+            for stop in ("&&", ">"):
+                words = words[: words.index(stop)] if stop in words else words
+            assert words[:3] == ["python", "-m", "pipeline"], line
+            args = build_parser().parse_args(words[3:])  # exits (fails the test) on a bad example
+            assert " ".join(["python -m pipeline", args.command]) in path
+    # a description is still wrapped to the terminal; the examples are not
+    annotate = dict(leaves)["python -m pipeline annotate"].format_help()
+    assert "python -m pipeline annotate news/ more.jsonl.gz -o annotated.jsonl --text-field body --id-field doc_id\n" in annotate
+
+
+def test_help_and_import_load_nothing_heavy():
+    """`import pipeline` and `--help` must not import spaCy, Kiwi, pyarrow, datasets and the like:
+    they cost seconds (spaCy pulls in torch where it is installed). Checked by module, not by clock."""
+    heavy = ["spacy", "thinc", "kiwipiepy", "pyarrow", "datasets", "torch", "transformers", "numpy", "sklearn", "dask", "pandas"]
+    probe = (
+        "import sys\n"
+        "import pipeline\n"
+        "from pipeline.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))\n"
+    )
+    for argv in (["--help"], ["annotate", "--help"], ["--version"], ["corpus", "build", "--help"]):
+        done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True, cwd=ROOT)
+        assert done.stdout.strip().splitlines()[-1] == "[]", (argv, done.stdout[-500:])

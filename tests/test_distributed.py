@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-pytest.importorskip("distributed")
+pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[distributed]'")
 
 from pipeline import batch, distributed, readers  # noqa: E402
 from pipeline.cli import main  # noqa: E402
@@ -87,6 +87,11 @@ def test_cluster_run_equals_local_run_and_resumes(tmp_path, cluster, local_run):
     assert list(distributed.read_errors(out)) == errors
     assert manifest["totals"]["documents"] == 79 and manifest["totals"]["errors"] == 3
     assert len(manifest["shards"]) == 10 and json.loads((out / "manifest.json").read_text()) == manifest
+    # an error file only for the shards that had errors
+    with_errors = {e["error_file"] for e in manifest["shards"] if e["errors"]}
+    assert 1 <= len(with_errors) <= 3 and None not in with_errors
+    assert {p.name for p in out.glob("*.errors.jsonl")} == with_errors
+    assert all(e["error_file"] is None for e in manifest["shards"] if not e["errors"])
     assert sum(e["records"] for e in manifest["shards"]) == 82
     # the model was loaded once on each worker, whatever the number of shards
     assert set(client.run(lambda: batch.LOADS.get("blank")).values()) == {1}

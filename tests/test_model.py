@@ -51,6 +51,76 @@ def test_offsets_hold_on_noisy_scraped_text(nlp, seed_text):
         assert noisy[e["start"] : e["end"]] == e["text"]
 
 
+def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monkeypatch):
+    """One pipeline per process whatever the entry point, Kiwi built once: counted by wrapping
+    kiwipiepy.Kiwi (the caches are emptied for the test and restored after it)."""
+    import kiwipiepy
+
+    from pipeline import batch, loading, tokens
+
+    assert pipeline.load() is nlp and pipeline.load(pipeline.default_model_path()) is nlp
+    monkeypatch.setattr(loading, "_PIPELINES", {})
+    monkeypatch.setattr(tokens, "_KIWIS", type(tokens._KIWIS)())
+    built = []
+
+    class CountingKiwi(kiwipiepy.Kiwi):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(kiwipiepy, "Kiwi", CountingKiwi)
+    text = "㈜대성정밀은 수출바우처 사업을 통해 320만 달러 규모의 수출계약을 맺었다."
+    loaded = pipeline.load()
+    assert loaded is not nlp  # the cache was emptied: a new pipeline, and then only that one
+    assert pipeline.extract(text)["entities"]
+    assert list(pipeline.annotate([text, text]))[1]["entities"]
+    assert batch.load_model(None) is loaded and batch.load_model(str(pipeline.default_model_path())) is loaded
+    assert pipeline.load() is loaded
+    strict = pipeline.load(min_score=0.9)  # other settings: another pipeline, the same Kiwi
+    assert strict is not loaded and strict.get_pipe("triple_assembler").min_score == 0.9
+    assert loaded.get_pipe("triple_assembler").min_score != 0.9
+    strict(text)
+    assert len(built) == 1
+    assert strict.tokenizer.kiwi is loaded.tokenizer.kiwi
+
+
+def test_load_works_in_a_fresh_process(tmp_path):
+    """`import pipeline` registers nothing with spaCy any more: load() must import the language
+    and the components itself (the tests' own process has them loaded already, so a child checks)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pipeline.blank().to_disk(tmp_path / "blank")
+    probe = (
+        "import sys, pipeline\n"
+        "print(pipeline.load().pipe_names, pipeline.load(sys.argv[1]).pipe_names)\n"
+        "print(pipeline.extract('NHC미디어는 클러스터사업에 참여했다.')['text'])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "blank")], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "['econ_ner', 'ner', 'relation_extractor', 'triple_assembler'] []",
+        "NHC미디어는 클러스터사업에 참여했다.",
+    ]
+
+
+def test_load_sees_a_model_saved_again_to_the_same_directory(tmp_path):
+    first = pipeline.blank()
+    first.to_disk(tmp_path / "m")
+    loaded = pipeline.load(tmp_path / "m")
+    assert pipeline.load(tmp_path / "m") is loaded and loaded.pipe_names == []
+    again = pipeline.blank()
+    again.add_pipe("sentencizer")
+    again.to_disk(tmp_path / "m")
+    reloaded = pipeline.load(tmp_path / "m")
+    assert reloaded is not loaded and reloaded.pipe_names == ["sentencizer"]
+    from pipeline import loading
+
+    assert [key[0] for key in loading._PIPELINES].count(str((tmp_path / "m").resolve())) == 1  # the stale one dropped
+
+
 def test_standard_layer_finds_klue_style_entities(nlp):
     doc = nlp("지난 19일 부산에서 열린 행사에 김철수 대표와 관객 175만명이 몰렸다.")
     labels = {e.label_ for e in doc.ents}

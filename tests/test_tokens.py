@@ -1,6 +1,5 @@
 """The Kiwi tokenizer inside spaCy: exact coverage of the text, Kiwi's analysis, serialisation."""
 
-import multiprocessing
 import pickle
 
 import spacy
@@ -8,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pipeline
-from pipeline import tokens
 
 HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 NOISE = st.sampled_from(list(" \t\n\r\u3000\u00a0\u200b\x07\x00\ufeffㄱㅋㅎㅏ①％＄ＡＢＣ１２３😀👍🏽·‘’“”…—@#/:[]()<>"))
@@ -99,12 +97,42 @@ def test_pipelines_share_one_kiwi_and_user_words_stay_private(blank_nlp):
     assert other.tokenizer.kiwi is not blank_nlp.tokenizer.kiwi
 
 
-def _kiwis_in_child() -> int:
-    return len(tokens._KIWIS)
+def test_pipelines_share_one_kiwi_until_one_learns_a_word():
+    """Kiwi is built once per process for the same settings; a tokenizer taught a word after
+    that gets a Kiwi of its own, so the word does not leak into the other pipelines."""
+
+    def first_token(nlp, text: str) -> str:
+        return nlp(text)[0].text
+
+    first, second = pipeline.blank(), pipeline.blank()
+    assert first.tokenizer.kiwi is second.tokenizer.kiwi
+    shared = second.tokenizer.kiwi
+    assert first_token(second, "클러스터사업에") == "클러스터"  # Kiwi alone splits it
+    first.tokenizer.add_user_word("클러스터사업", "NNP", 10.0)
+    assert first_token(first, "클러스터사업에") == "클러스터사업"
+    assert first.tokenizer.kiwi is not shared and second.tokenizer.kiwi is shared
+    assert first_token(second, "클러스터사업에") == "클러스터"
+    assert first_token(pipeline.blank(), "클러스터사업에") == "클러스터"
+    first.tokenizer.add_user_word("수출바우처", "NNP", 10.0)  # its own Kiwi now: changed in place
+    assert first_token(first, "수출바우처에") == "수출바우처" and first_token(second, "수출바우처에") == "수출"
 
 
-def test_a_forked_child_does_not_inherit_the_parents_kiwi(blank_nlp):
-    blank_nlp("준비")
-    assert tokens._KIWIS
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        assert pool.apply(_kiwis_in_child) == 0
+_FORKED: dict = {}
+
+
+def _tokens_in_the_child(texts: list[str]) -> list[list[str]]:
+    nlp = _FORKED["nlp"]
+    return [[t.text for t in nlp(texts[0])]] + [[t.text for t in doc] for doc in nlp.pipe(texts)]
+
+
+def test_a_forked_child_builds_its_own_kiwi():
+    """A pipeline inherited through fork (datasets' num_proc, multiprocessing's fork) must not use
+    the parent's Kiwi, whose worker threads stayed in the parent: a batch waited for them forever."""
+    import multiprocessing as mp
+
+    _FORKED["nlp"] = pipeline.blank()
+    texts = ["매출이 늘었다. 수출도 증가했다.", "고용은 줄었다", "NHC미디어는 클러스터사업에 참여했다."]
+    expected = _tokens_in_the_child(texts)  # run here first: Kiwi is built in the parent
+    with mp.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_tokens_in_the_child, (texts,)).get(timeout=120) == expected
+    assert _tokens_in_the_child(texts) == expected

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("transformers")
-pytest.importorskip("tokenizers")
+_EXTRA = "the transformers backend needs PyTorch and the transformers extra: pip install torch==2.13.0 && pip install -e '.[transformers]'"
+torch = pytest.importorskip("torch", reason=f"torch is not installed; {_EXTRA}")
+pytest.importorskip("transformers", reason=f"transformers is not installed; {_EXTRA}")
+pytest.importorskip("tokenizers", reason=f"tokenizers is not installed; {_EXTRA}")
 
 import pipeline  # noqa: E402
 from pipeline import transformers_backend as tb  # noqa: E402

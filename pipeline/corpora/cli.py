@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from ..cli_help import HelpFormatter, examples
 from ..document import Document, validate
 from . import econ, labelstudio, review
 from .schema_rules import ENTITY_LABELS
@@ -15,21 +16,53 @@ from .schema_rules import ENTITY_LABELS
 
 def add_commands(sub) -> None:
     p = sub.add_parser(
-        "corpus", help="build, check and convert the econ fact corpus", description="Build, check and convert the econ fact corpus."
+        "corpus",
+        help="build, check and convert the econ fact corpus",
+        description="Build, check and convert the econ fact corpus.",
+        epilog=examples(
+            "python -m pipeline corpus build && python -m pipeline corpus stats",
+            "python -m pipeline corpus ACTION --help   # each action's options and examples",
+        ),
+        formatter_class=HelpFormatter,
     )
     csub = p.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
 
-    b = csub.add_parser("build", help="join stand-off annotations with the texts into {train,dev,test}.jsonl")
+    b = csub.add_parser(
+        "build",
+        help="join stand-off annotations with the texts into {train,dev,test}.jsonl",
+        description="Join the stand-off annotations (offsets and hashes only) with the texts of the shared data "
+        "into the built corpus: train.jsonl, dev.jsonl and test.jsonl, SCHEMA.md's records.",
+        epilog=examples(
+            "python -m pipeline corpus build",
+            "python -m pipeline corpus build --data-dir /data/econ-shared --out /tmp/built",
+        ),
+        formatter_class=HelpFormatter,
+    )
     b.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
     b.add_argument("--out", type=Path, default=econ.BUILT_DIR, help=f"output directory (default: {econ.BUILT_DIR.relative_to(econ.REPO)})")
     b.set_defaults(func=cmd_build)
 
-    v = csub.add_parser("validate", help="check corpus files: offsets, labels, relations, triples, ids, text hashes")
+    v = csub.add_parser(
+        "validate",
+        help="check corpus files: offsets, labels, relations, triples, ids, text hashes",
+        description="Check corpus files and print every problem with its file, line and record id; exit status 1 if there is any.",
+        epilog=examples(
+            "python -m pipeline corpus validate                                  # every stand-off and synthetic file",
+            "python -m pipeline corpus validate corpora/econ/built/dev.jsonl corpora/econ/built/test.jsonl",
+        ),
+        formatter_class=HelpFormatter,
+    )
     v.add_argument("files", nargs="*", type=Path, help="corpus or stand-off JSONL files (default: every stand-off and synthetic file)")
     v.add_argument("--data-dir", default=None, help="copy of the shared data, to check text hashes (default: ../shared/data)")
     v.set_defaults(func=cmd_validate)
 
-    s = csub.add_parser("stats", help="documents, entities, relations and triples per split and label")
+    s = csub.add_parser(
+        "stats",
+        help="documents, entities, relations and triples per split and label",
+        description="Count documents, entities, relations and triples per split and label of a built corpus.",
+        epilog=examples("python -m pipeline corpus stats", "python -m pipeline corpus stats --dir /tmp/built --json"),
+        formatter_class=HelpFormatter,
+    )
     s.add_argument("--dir", type=Path, default=econ.BUILT_DIR, help="the built corpus (default: corpora/econ/built)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=cmd_stats)
@@ -38,7 +71,11 @@ def add_commands(sub) -> None:
         "export",
         help="write corpus documents (as annotations) or annotate output (as predictions) as Label Studio tasks (JSON)",
         description="Gold corpus records become annotations; annotate output (scored) becomes predictions tagged with the model.",
-        epilog="example: python -m pipeline annotate news.jsonl -o out.jsonl && python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
+        epilog=examples(
+            "python -m pipeline corpus export corpora/econ/built/dev.jsonl -o tasks.json --config config.xml",
+            "python -m pipeline annotate news.jsonl -o out.jsonl && python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
+        ),
+        formatter_class=HelpFormatter,
     )
     e.add_argument("files", nargs="+", type=Path, help="corpus JSONL files (built splits or annotate output)")
     e.add_argument("-o", "--output", type=Path, required=True, help="Label Studio tasks file to write (JSON)")
@@ -54,7 +91,11 @@ def add_commands(sub) -> None:
         help="read Label Studio tasks (JSON export) back into corpus JSONL, and report what reviewers changed",
         description="Each task's latest non-cancelled annotation becomes a corpus record; a task nobody annotated reads back as its "
         "prediction (scores kept). Where a task has both, prints what the review changed against the prediction.",
-        epilog="example: python -m pipeline corpus import project-export.json -o reviewed.jsonl --reviewed-only --report changes.json",
+        epilog=examples(
+            "python -m pipeline corpus import project-export.json -o reviewed.jsonl",
+            "python -m pipeline corpus import project-export.json -o reviewed.jsonl --reviewed-only --report changes.json",
+        ),
+        formatter_class=HelpFormatter,
     )
     i.add_argument("tasks", type=Path, help="a Label Studio JSON export")
     i.add_argument("-o", "--output", type=Path, required=True, help="corpus JSONL to write (replaced only when every task is valid)")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
-EXAMPLES = """examples:
-  python -m pipeline annotate news.jsonl -o annotated.jsonl
-  python -m pipeline facts annotated.jsonl -o facts.duckdb
-  python -m pipeline facts more-annotated.jsonl -o facts.duckdb      # adds only the new articles
-  python -m pipeline facts dask-out/ -o facts.duckdb --format parquet --format csv
-  python -m pipeline facts dask-out/ -o facts.duckdb --engine dask --scheduler tcp://host:8786
-  duckdb facts.duckdb "SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10"
-"""
+from ..cli_help import HelpFormatter, examples
+
+EXAMPLES = examples(
+    "python -m pipeline annotate news.jsonl -o annotated.jsonl",
+    "python -m pipeline facts annotated.jsonl -o facts.duckdb",
+    "# a later run adds only the articles not yet in the store",
+    "python -m pipeline facts more-annotated.jsonl -o facts.duckdb",
+    "python -m pipeline facts dask-out/ -o facts.duckdb --format parquet --format csv",
+    "python -m pipeline facts dask-out/ -o facts.duckdb --engine dask --scheduler tcp://host:8786",
+    'duckdb facts.duckdb "SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10"',
+)
 
 
 def add_commands(sub) -> None:
@@ -29,7 +31,7 @@ def add_commands(sub) -> None:
             "articles to it and skips those already there."
         ),
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "annotated", nargs="+", help="annotate's output: JSONL files, Parquet output directories or a distributed run's output directory"

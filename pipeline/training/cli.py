@@ -6,12 +6,21 @@ import json
 import sys
 from pathlib import Path
 
+from ..cli_help import HelpFormatter, examples
+
 
 def add_commands(sub) -> None:
     t = sub.add_parser(
         "train",
         help="train a pipeline (recognisers, relation extractor) from the corpora",
         description="Train the econ and standard recognisers and the relation extractor, and save the assembled pipeline.",
+        epilog=examples(
+            "python -m pipeline train -o models/my-econ",
+            "python -m pipeline train -o /tmp/quick --econ-steps 500 --standard-steps 300   # a quick trial",
+            "python -m pipeline train -o models/econ-only --layers econ,relations --standard-from models/ko_econ_default",
+            "python -m pipeline train --backend transformers --base-model klue/roberta-base --layers econ -o models/econ-roberta",
+        ),
+        formatter_class=HelpFormatter,
     )
     t.add_argument("-o", "--output", type=Path, required=True, help="pipeline directory to write")
     t.add_argument(
@@ -48,6 +57,12 @@ def add_commands(sub) -> None:
         "evaluate",
         help="score a pipeline on a corpus split or a JSONL file",
         description="Entity P/R/F1 per label (standard layer exact; econ layer exact and relaxed), relations and triples.",
+        epilog=examples(
+            "python -m pipeline evaluate default econ:dev",
+            "python -m pipeline evaluate models/my-econ econ:test --json > scores.json",
+            "python -m pipeline evaluate default annotated-gold.jsonl   # your own SCHEMA.md records",
+        ),
+        formatter_class=HelpFormatter,
     )
     e.add_argument("model", help="pipeline directory or name ('default' for the shipped model)")
     e.add_argument("data", help="econ:dev, econ:test, klue:dev, or a JSONL file of SCHEMA.md records")
