@@ -289,8 +289,9 @@ def _add_schema(sub) -> None:
         "schema",
         help="print the JSON Schema of annotate's output records",
         description="The JSON Schema (draft 2020-12) that every record annotate writes satisfies, derived from the "
-        "record's Arrow schema and typed records (docs/annotation.schema.json is its output; docs/schema.md explains it). "
-        "Example: python -m pipeline schema -o annotation.schema.json",
+        "record's Arrow schema and typed records (docs/annotation.schema.json is its output; docs/schema.md explains it).",
+        epilog=examples("python -m pipeline schema -o annotation.schema.json"),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("-o", "--output", default="-", help="file to write (default: - for stdout)")
     p.set_defaults(func=cmd_schema)

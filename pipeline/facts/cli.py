@@ -10,13 +10,13 @@ from pathlib import Path
 from ..cli_help import HelpFormatter, examples
 
 EXAMPLES = examples(
-    "python -m pipeline annotate news.jsonl -o annotated.jsonl",
+    "# annotated.jsonl: the output of python -m pipeline annotate",
     "python -m pipeline facts annotated.jsonl -o facts.duckdb",
     "# a later run adds only the articles not yet in the store",
     "python -m pipeline facts more-annotated.jsonl -o facts.duckdb",
     "python -m pipeline facts dask-out/ -o facts.duckdb --format parquet --format csv",
     "python -m pipeline facts dask-out/ -o facts.duckdb --engine dask --scheduler tcp://host:8786",
-    'duckdb facts.duckdb "SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10"',
+    "# then: duckdb facts.duckdb \"SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10\"",
 )
 
 
