@@ -73,7 +73,8 @@ def add_commands(sub) -> None:
         description="Gold corpus records become annotations; annotate output (scored) becomes predictions tagged with the model.",
         epilog=examples(
             "python -m pipeline corpus export corpora/econ/built/dev.jsonl -o tasks.json --config config.xml",
-            "python -m pipeline annotate news.jsonl -o out.jsonl && python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
+            "# annotate's output (out.jsonl, beside its out.jsonl.run.json) goes as predictions of its model",
+            "python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
         ),
         formatter_class=HelpFormatter,
     )
