@@ -226,6 +226,8 @@ class FactScorer:
         self.trees: dict | None = None
         self.threshold = threshold
         self.second_threshold = second_threshold
+        #: firms listed with a chosen firm (A, B와 C는 …) share its fact from this score on (1.01: never)
+        self.chain_threshold = 1.01
         #: Platt scaling (a, b) fitted on dev: the score a triple reports is
         #: sigmoid(a · logit(p) + b), the chance that a triple so scored is right
         self.calibration = (1.0, 0.0)
@@ -314,6 +316,7 @@ class FactScorer:
                 "weights": self.weights,
                 "threshold": self.threshold,
                 "second_threshold": self.second_threshold,
+                "chain_threshold": self.chain_threshold,
                 "calibration": list(self.calibration),
                 **({"trees": self.trees} if self.trees is not None else {}),
             },
@@ -326,6 +329,7 @@ class FactScorer:
         self.weights = {str(k): float(v) for k, v in cfg["weights"].items()}
         self.threshold = float(cfg["threshold"])
         self.second_threshold = float(cfg.get("second_threshold", 0.8))
+        self.chain_threshold = float(cfg.get("chain_threshold", 1.01))
         self.calibration = tuple(float(x) for x in cfg.get("calibration", (1.0, 0.0)))
         self.trees = cfg.get("trees")
         return self

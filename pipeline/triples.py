@@ -146,7 +146,7 @@ class TripleAssembler:
         probs = self.scorer.score([features(ctx, cand) for cand in cands])
         agencies = ctx.by_label.get("AGENCY", [])
         triples = []
-        for prob, (c, p, o) in select(ctx, cands, probs, self.scorer.threshold, self.scorer.second_threshold):
+        for prob, (c, p, o) in select(ctx, cands, probs, self.scorer.threshold, self.scorer.second_threshold, self.scorer.chain_threshold):
             agency = self._agency(doc, ctx.spans, p, agencies, ctx.cluster, ctx.scores)
             score = round(float(self.scorer.calibrated(np.array([prob]))[0]), 4)
             triples.append(self._triple(doc, ctx.spans, c, p, o, agency, score, ctx.sent_of))
@@ -233,13 +233,15 @@ class TripleAssembler:
 
 
 def select(
-    ctx: Context, cands: list[tuple[int, int, int]], probs, threshold: float, second_threshold: float
+    ctx: Context, cands: list[tuple[int, int, int]], probs, threshold: float, second_threshold: float, chain_threshold: float = 1.01
 ) -> list[tuple[float, tuple[int, int, int]]]:
     """Which scored candidates become facts. Per outcome mention the best candidate over
     ``threshold``; further candidates of the same outcome over ``second_threshold`` (the same
     award for five listed firms, a prize that a support program also helped win); one triple per
-    (company, program, outcome text), and a figure restated in the document once
-    (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
+    (company, program, outcome text); then the firms listed with a chosen firm (its
+    :meth:`~pipeline.fact_scorer.Context.chain`: 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상)
+    share its fact when their own candidate scores ``chain_threshold``; a figure restated in the
+    document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
     for cand, prob in zip(cands, probs):
         if prob >= threshold:
@@ -254,6 +256,14 @@ def select(
             key = (ctx.cluster[c], ctx.cluster[p], norm(ctx.spans[o].text))
             if key not in kept or prob > kept[key][0]:
                 kept[key] = (prob, cand)
+    if chain_threshold <= 1.0:
+        index = {(o, p, ctx.cluster[c]): (float(prob), (c, p, o)) for (c, p, o), prob in zip(cands, probs)}
+        for _, (c, p, o) in list(kept.values()):
+            for m in ctx.chain(c):
+                other = index.get((o, p, ctx.cluster[m]))
+                key = (ctx.cluster[m], ctx.cluster[p], norm(ctx.spans[o].text))
+                if other is not None and other[0] >= chain_threshold and key not in kept:
+                    kept[key] = other
     return _one_per_value(ctx, kept.values())
 
 

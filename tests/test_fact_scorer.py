@@ -69,6 +69,7 @@ def test_a_trained_scorer_decides_assembly_and_survives_serialisation(doc, tmp_p
     again = TripleAssembler().from_disk(tmp_path / "asm")
     assert again.scorer.weights == pytest.approx(assembler.scorer.weights) and again.scorer.threshold == 0.5
     assert again.scorer.calibration == pytest.approx(assembler.scorer.calibration)
+    assert again.scorer.chain_threshold == assembler.scorer.chain_threshold
     assert (tmp_path / "asm" / "scorer.json").read_text(encoding="utf-8").startswith("{")  # JSON numbers, nothing pickled
 
 

@@ -171,3 +171,7 @@ def test_listed_winners_share_one_prize(blank_nlp):
     assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # every listed firm, not the firm of the next sentence
     chosen = select(ctx, cands, [0.9, 0.85, 0.95, 0.3], threshold=0.25, second_threshold=0.99)
     assert [c for _, (c, _, _) in chosen] == [3]  # above the second threshold only the best
+    chosen = select(ctx, cands, [0.3, 0.15, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # the firms listed with the best share its prize
+    chosen = select(ctx, cands, [0.3, 0.05, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [1, 3]  # … each above the chain threshold; 이레산업 is in no list

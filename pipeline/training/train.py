@@ -258,8 +258,8 @@ def calibrate_scores(nlp, dev: list[dict]) -> None:
         scorer.calibrate([s for s, _ in items], [ok for _, ok in items])
 
 
-def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float], dict]:
-    """The scorer's two thresholds with the best relaxed triple F1 on ``docs`` (dev); F1 by pair.
+def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float, float], dict]:
+    """The scorer's three thresholds (best, further, listed firms) with the best relaxed triple F1 on ``docs`` (dev); F1 by pair.
     Candidates are scored once; each pair of thresholds only re-runs the selection."""
     from ..fact_scorer import candidates, features
     from ..scoring import score_triples
@@ -278,10 +278,11 @@ def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, f
     by_threshold = {}
     for t in [round(0.05 + 0.05 * k, 2) for k in range(12)]:
         for t2 in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01):
-            if t2 <= t:
-                continue
-            preds = [texts(ctx, select(ctx, cands, probs, t, t2)) if ctx is not None else [] for ctx, cands, probs in scored]
-            by_threshold[(t, t2)] = score_triples(zip(preds, [r["triples"] for r in records])).f1
+            for t3 in (0.05, 0.1, 0.2, 0.3, 1.01):
+                if t2 <= t:
+                    continue
+                preds = [texts(ctx, select(ctx, cands, probs, t, t2, t3)) if ctx is not None else [] for ctx, cands, probs in scored]
+                by_threshold[(t, t2, t3)] = score_triples(zip(preds, [r["triples"] for r in records])).f1
     best = max(by_threshold, key=by_threshold.get)
-    assembler.scorer.threshold, assembler.scorer.second_threshold = best
+    assembler.scorer.threshold, assembler.scorer.second_threshold, assembler.scorer.chain_threshold = best
     return best, by_threshold
