@@ -28,6 +28,11 @@ from .normalize import parse_outcome
 
 _GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|지원|졸업|팀|농가|소상공인|사업자|스타트업|회원사")
 _ANAPHOR = re.compile(r"이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가|이들 기업|이들은")
+_SUBJECT = re.compile(r"^\s*['’”\")]*\s*(?:등|등은|등이)?\s*(?:은|는|이|가|도|에서는)(?:\s|$)")
+_GENITIVE = re.compile(r"^\s*['’”\")]*\s*의")
+_PLAN = re.compile(r"계획|목표|예정|기대|전망|방침|하겠|할 것|예상")
+_EVENT = re.compile(r"대회|대전|[^사]상$|시상|전시회|페어|박람회|콘테스트|경진|챌린지|어워드|공모전|대상|엑스포|쇼|평가|지수|선정")
+_LIST_GAP = re.compile(r"^[\s,·、ㆍ/△▷▲■○\-'‘’\"“”()（）]*(?:와|과|및|그리고|,)?[\s,·、ㆍ/△▷▲■○\-'‘’\"“”]*$")
 _PART_CUE = re.compile(r"참여|참가|선정|입주|지원을 받|지원받|도움을 받|통해|덕분|힘입|활용|이용|수혜|졸업|출신|보육")
 
 
@@ -43,6 +48,7 @@ class Context:
     by_label: dict[str, list[int]] = field(default_factory=dict)
     _clusters: dict = field(default_factory=dict, repr=False)
     _nearest: dict = field(default_factory=dict, repr=False)
+    _chain: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for i, s in enumerate(self.spans):
@@ -56,6 +62,41 @@ class Context:
                 out.setdefault(self.cluster[i], []).append(i)
             self._clusters[label] = out
         return self._clusters[label]
+
+    def between(self, label: str, lo: int, hi: int) -> list[int]:
+        """Mentions of ``label`` that start within the characters [lo, hi)."""
+        return [m for m in self.by_label.get(label, []) if lo <= self.spans[m].start_char < hi]
+
+    def segment(self, o: int) -> tuple[int, int]:
+        """The stretch of the outcome's sentence that belongs to it: from the end of the previous
+        outcome to the start of the next (a list of prizes, each with its own list of winners)."""
+        sent = self.spans[o].sent if self.doc.has_annotation("SENT_START") else self.doc[:]
+        lo, hi = sent.start_char, sent.end_char
+        for m in self.by_label.get("OUTCOME", []):
+            if m == o or self.sent_of[m] != self.sent_of[o]:
+                continue
+            if self.spans[m].end_char <= self.spans[o].start_char:
+                lo = max(lo, self.spans[m].end_char)
+            elif self.spans[m].start_char >= self.spans[o].end_char:
+                hi = min(hi, self.spans[m].start_char)
+        return lo, hi
+
+    def chain(self, c: int) -> list[int]:
+        """The list of company mentions ``c`` stands in (가온테크, 다온식품과 별빛게임즈는): neighbours
+        in its sentence joined by nothing but commas, dots, 와/과/및 and quotes."""
+        if c not in self._chain:
+            same = sorted(
+                (m for m in self.by_label.get("COMPANY", []) if self.sent_of[m] == self.sent_of[c]), key=lambda m: self.spans[m].start_char
+            )
+            text, k = self.doc.text, same.index(c)
+            lo = hi = k
+            while lo > 0 and _LIST_GAP.match(text[self.spans[same[lo - 1]].end_char : self.spans[same[lo]].start_char]):
+                lo -= 1
+            while hi + 1 < len(same) and _LIST_GAP.match(text[self.spans[same[hi]].end_char : self.spans[same[hi + 1]].start_char]):
+                hi += 1
+            for m in same[lo : hi + 1]:
+                self._chain[m] = same[lo : hi + 1]
+        return self._chain[c]
 
     def nearest(self, o: int, label: str) -> dict[int, tuple[int, int]]:
         """For an outcome: each entity of ``label`` → (its mention closest to the outcome, that
@@ -133,24 +174,73 @@ def features(ctx: Context, cand: tuple[int, int, int]) -> dict[str, float]:
     f[f"o_metric={value.metric}"] = 1
     f[f"o_direction={value.direction}"] = 1
     f["o_lead"] = float(so == 0)
+    _list_features(ctx, c, p, o, f)
     f["all_one_sentence"] = float(cd == 0 and pd == 0)
     return f
 
 
+def _list_features(ctx: Context, c: int, p: int, o: int, f: dict[str, float]) -> None:
+    """Where the company and program stand relative to the outcome's own stretch of text: a list
+    of winners of one prize (A, B, C사는 장관 표창을 받았다) shares the outcome, the subject of the
+    clause (은/는/이/가) more likely achieved it, a plan or target is no outcome."""
+    spans, text = ctx.spans, ctx.doc.text
+    lo, hi = ctx.segment(o)
+    in_seg = lo <= spans[c].start_char < hi
+    seg_companies = [m for m in ctx.between("COMPANY", lo, hi)]
+    f["c_in_segment"] = float(in_seg)
+    f[f"seg_companies={_bucket(len({ctx.cluster[m] for m in seg_companies}), (0, 1, 2, 4))}"] = 1
+    chain = ctx.chain(c)
+    f[f"c_chain={_bucket(len(chain), (1, 2, 4))}"] = 1
+    if in_seg:
+        f[f"c_seg_chain={_bucket(len(chain), (1, 2, 4))}"] = 1
+        near = min(seg_companies, key=lambda m: abs(spans[m].start_char - spans[o].start_char))
+        f["c_chain_of_nearest"] = float(near in chain)
+    after = text[spans[c].end_char : spans[c].end_char + 12]
+    f["c_subject"] = float(bool(_SUBJECT.match(after)))
+    f["c_genitive"] = float(bool(_GENITIVE.match(after)))
+    if chain[-1] != c:  # a listed firm: the particle stands after the last one
+        last = text[spans[chain[-1]].end_char : spans[chain[-1]].end_char + 12]
+        f["c_chain_subject"] = float(bool(_SUBJECT.match(last)))
+    p_lo, p_hi = sorted((spans[p].end_char, spans[o].start_char))
+    f["p_in_segment"] = float(lo <= spans[p].start_char < hi)
+    f["program_between"] = float(
+        ctx.sent_of[p] == ctx.sent_of[o] and any(ctx.cluster[m] != ctx.cluster[p] for m in ctx.between("PROGRAM", p_lo, p_hi))
+    )
+    event = bool(_EVENT.search(spans[p].text))
+    award = f.get("o_direction=award", 0) == 1
+    f[f"p_event={event}/{award}"] = 1
+    sent = spans[o].sent if ctx.doc.has_annotation("SENT_START") else ctx.doc[:]
+    f["o_plan"] = float(bool(_PLAN.search(text[spans[o].end_char : sent.end_char])))
+    f["o_average"] = float("평균" in text[max(sent.start_char, spans[o].start_char - 8) : spans[o].end_char])
+
+
 class FactScorer:
-    """Logistic regression over :func:`features`, stored as JSON numbers."""
+    """A classifier over :func:`features`, stored as JSON numbers: a logistic regression
+    (``weights``) or gradient-boosted trees (``trees``; they see interactions a linear model
+    misses: a list of firms matters for a prize, not for a sales figure). Trees are applied with
+    numpy, so neither kind needs scikit-learn or unpickles anything at run time."""
 
     def __init__(self, weights: dict[str, float] | None = None, threshold: float = 0.5, second_threshold: float = 0.8) -> None:
         self.weights = dict(weights or {})
+        #: boosted trees: {"features": [names], "baseline": float, "trees": [{node arrays}]}
+        self.trees: dict | None = None
         self.threshold = threshold
         self.second_threshold = second_threshold
+        #: firms listed with a chosen firm (A, B와 C는 …) share its fact from this score on (1.01: never)
+        self.chain_threshold = 1.01
         #: Platt scaling (a, b) fitted on dev: the score a triple reports is
         #: sigmoid(a · logit(p) + b), the chance that a triple so scored is right
         self.calibration = (1.0, 0.0)
 
+    @property
+    def trained(self) -> bool:
+        return bool(self.weights) or self.trees is not None
+
     def score(self, feats: list[dict[str, float]]) -> np.ndarray:
         if not feats:
             return np.zeros(0)
+        if self.trees is not None:
+            return 1.0 / (1.0 + np.exp(-_apply_trees(self.trees, feats)))
         z = np.array([sum(self.weights.get(k, 0.0) * v for k, v in f.items()) for f in feats])
         return 1.0 / (1.0 + np.exp(-z))
 
@@ -169,6 +259,45 @@ class FactScorer:
         self.calibration = (float(model.coef_[0][0]), float(model.intercept_[0]))
         return self
 
+    def fit_trees(
+        self,
+        feats: list[dict[str, float]],
+        labels: list[int],
+        *,
+        max_iter: int = 300,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 31,
+        seed: int = 0,
+    ) -> FactScorer:
+        """Fit gradient-boosted trees (scikit-learn's histogram GBM) and keep their nodes as plain lists."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.feature_extraction import DictVectorizer
+
+        vec = DictVectorizer(sparse=False)
+        x = vec.fit_transform(feats)
+        model = HistGradientBoostingClassifier(
+            max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes, random_state=seed
+        )
+        model.fit(x, labels)
+        trees = []
+        for (predictor,) in model._predictors:
+            nodes = predictor.nodes
+            trees.append(
+                {
+                    "feature": nodes["feature_idx"].astype(int).tolist(),
+                    "threshold": nodes["num_threshold"].astype(float).tolist(),
+                    "left": nodes["left"].astype(int).tolist(),
+                    "right": nodes["right"].astype(int).tolist(),
+                    "leaf": nodes["is_leaf"].astype(int).tolist(),
+                    "value": nodes["value"].astype(float).tolist(),
+                    "missing_left": nodes["missing_go_to_left"].astype(int).tolist(),
+                }
+            )
+        baseline = float(np.ravel(model._baseline_prediction)[0])
+        self.trees = {"features": [str(n) for n in vec.get_feature_names_out()], "baseline": baseline, "trees": trees}
+        self.weights = {}
+        return self
+
     def fit(self, feats: list[dict[str, float]], labels: list[int], c: float = 1.0) -> FactScorer:
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -178,6 +307,7 @@ class FactScorer:
         model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
         model.fit(x, labels)
         self.weights = {name: float(w) for name, w in zip(vec.get_feature_names_out(), model.coef_[0]) if w != 0.0}
+        self.trees = None
         return self
 
     def to_bytes(self) -> bytes:
@@ -186,7 +316,9 @@ class FactScorer:
                 "weights": self.weights,
                 "threshold": self.threshold,
                 "second_threshold": self.second_threshold,
+                "chain_threshold": self.chain_threshold,
                 "calibration": list(self.calibration),
+                **({"trees": self.trees} if self.trees is not None else {}),
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -197,8 +329,33 @@ class FactScorer:
         self.weights = {str(k): float(v) for k, v in cfg["weights"].items()}
         self.threshold = float(cfg["threshold"])
         self.second_threshold = float(cfg.get("second_threshold", 0.8))
+        self.chain_threshold = float(cfg.get("chain_threshold", 1.01))
         self.calibration = tuple(float(x) for x in cfg.get("calibration", (1.0, 0.0)))
+        self.trees = cfg.get("trees")
         return self
+
+
+def _apply_trees(model: dict, feats: list[dict[str, float]]) -> np.ndarray:
+    """The raw score (log-odds) of boosted trees: walk every sample down every tree at once."""
+    col = {name: k for k, name in enumerate(model["features"])}
+    x = np.zeros((len(feats), len(col)))
+    for i, f in enumerate(feats):
+        for k, v in f.items():
+            if k in col:
+                x[i, col[k]] = v
+    rows = np.arange(len(feats))
+    z = np.full(len(feats), float(model["baseline"]))
+    for tree in model["trees"]:
+        feature, threshold = np.asarray(tree["feature"]), np.asarray(tree["threshold"])
+        left, right, leaf = np.asarray(tree["left"]), np.asarray(tree["right"]), np.asarray(tree["leaf"], dtype=bool)
+        node = np.zeros(len(feats), dtype=int)
+        while not leaf[node].all():
+            inner = ~leaf[node]
+            n = node[inner]
+            go_left = x[rows[inner], feature[n]] <= threshold[n]
+            node[inner] = np.where(go_left, left[n], right[n])
+        z += np.asarray(tree["value"])[node]
+    return z
 
 
 def gold_labels(ctx: Context, cands: list[tuple[int, int, int]], gold_triples: Iterable[dict]) -> list[int]:

@@ -142,37 +142,19 @@ class TripleAssembler:
         return ctx
 
     def assemble_learned(self, doc: Doc, ctx: Context) -> list[Triple]:
-        """The scorer's facts: for each outcome mention the best (company, program) candidate over
-        the threshold, and further programs of that company over ``second_threshold`` (a prize of a
-        competition that a support program also helped win); one triple per (company, program,
-        outcome text)."""
+        """The scorer's facts (:func:`select`), each with its agency, calibrated score and evidence."""
         cands = candidates(ctx)
         probs = self.scorer.score([features(ctx, cand) for cand in cands])
-        per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
-        for cand, prob in zip(cands, probs):
-            if prob >= self.scorer.threshold:
-                per_outcome.setdefault(cand[2], []).append((float(prob), cand))
-        kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
-        for ranked in per_outcome.values():
-            ranked.sort(key=lambda x: -x[0])
-            best_company = ctx.cluster[ranked[0][1][0]]
-            for k, (prob, cand) in enumerate(ranked):
-                c, p, o = cand
-                if k and (ctx.cluster[c] != best_company or prob < self.scorer.second_threshold):
-                    continue
-                key = (ctx.cluster[c], ctx.cluster[p], norm(ctx.spans[o].text))
-                if key not in kept or prob > kept[key][0]:
-                    kept[key] = (prob, cand)
         agencies = ctx.by_label.get("AGENCY", [])
         triples = []
-        for prob, (c, p, o) in _one_per_value(ctx, kept.values()):
+        for prob, (c, p, o) in select(ctx, cands, probs, self.scorer.threshold, self.scorer.second_threshold, self.scorer.chain_threshold):
             agency = self._agency(doc, ctx.spans, p, agencies, ctx.cluster, ctx.scores)
             score = round(float(self.scorer.calibrated(np.array([prob]))[0]), 4)
             triples.append(self._triple(doc, ctx.spans, c, p, o, agency, score, ctx.sent_of))
         return sorted(triples, key=lambda t: (t.outcome.start, t.program.start))
 
     def assemble(self, doc: Doc) -> list[Triple]:
-        if self.scorer.weights:
+        if self.scorer.trained:
             ctx = self.context(doc)
             return self.assemble_learned(doc, ctx) if ctx is not None else []
         return self.assemble_rules(doc)
@@ -251,17 +233,88 @@ class TripleAssembler:
         )
 
 
+def select(
+    ctx: Context, cands: list[tuple[int, int, int]], probs, threshold: float, second_threshold: float, chain_threshold: float = 1.01
+) -> list[tuple[float, tuple[int, int, int]]]:
+    """Which scored candidates become facts. Per outcome mention the best candidate over
+    ``threshold``; further candidates of the same outcome over ``second_threshold`` (the same
+    award for five listed firms, a prize that a support program also helped win); one triple per
+    (company, program, outcome text); then the firms listed with a chosen firm (its
+    :meth:`~pipeline.fact_scorer.Context.chain`: 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상)
+    share its fact when their own candidate scores ``chain_threshold``; a figure restated in the
+    document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
+    per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
+    for cand, prob in zip(cands, probs):
+        if prob >= threshold:
+            per_outcome.setdefault(cand[2], []).append((float(prob), cand))
+    kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
+    for ranked in per_outcome.values():
+        ranked.sort(key=lambda x: -x[0])
+        for k, (prob, cand) in enumerate(ranked):
+            c, p, o = cand
+            if k and prob < second_threshold:
+                continue
+            key = (ctx.cluster[c], ctx.cluster[p], norm(ctx.spans[o].text))
+            if key not in kept or prob > kept[key][0]:
+                kept[key] = (prob, cand)
+    if chain_threshold <= 1.0:
+        index = {(o, p, ctx.cluster[c]): (float(prob), (c, p, o)) for (c, p, o), prob in zip(cands, probs)}
+        for _, (c, p, o) in list(kept.values()):
+            for m in ctx.chain(c):
+                other = index.get((o, p, ctx.cluster[m]))
+                key = (ctx.cluster[m], ctx.cluster[p], norm(ctx.spans[o].text))
+                if other is not None and other[0] >= chain_threshold and key not in kept:
+                    kept[key] = other
+    return _one_per_value(ctx, kept.values())
+
+
 def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]]]:
-    """One fact once: a figure restated in lead and body (수출 50% 증가 / 수출이 50% 늘었다) is one
-    triple, the best scored, when company, program and the parsed figure (metric, value, unit) agree."""
-    best: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
-    for prob, cand in kept:
-        c, p, o = cand
-        v = parse_outcome_at(ctx.doc.text, ctx.spans[o].start_char, ctx.spans[o].end_char)
-        key = (ctx.cluster[c], ctx.cluster[p], v.metric, v.value, v.unit) if v.value is not None else (c, p, o)
-        if key not in best or prob > best[key][0]:
-            best[key] = (prob, cand)
-    return list(best.values())
+    """One fact once: a figure restated in lead and body (수출 50% 증가 / 수출이 50% 늘었다,
+    매출액 340억 원 / 345억 4600만 원의 매출액), an award named in the headline and the body, or the
+    same firm and program under two names (61개 창업기업 / 61개 기업, 2024 중소기업인대회 / 2024년
+    대한민국 중소기업인대회) is one triple, the best scored (:func:`same_fact`)."""
+    out: list[tuple[float, tuple[int, int, int]]] = []
+    for prob, cand in sorted(kept, key=lambda x: -x[0]):
+        if not any(same_fact(ctx, cand, other) for _, other in out):
+            out.append((prob, cand))
+    return out
+
+
+_COUNT = re.compile(r"\d[\d,]*\s*(?:여)?\s*(?:개사|개 사|곳|개|社)")
+
+
+def _same_name(ctx: Context, a: int, b: int) -> bool:
+    """Two company or program mentions that name the same thing for the purpose of one fact."""
+    if ctx.cluster[a] == ctx.cluster[b]:
+        return True
+    x, y = norm(ctx.spans[a].text), norm(ctx.spans[b].text)
+    if x in y or y in x:
+        return True
+    cx, cy = _COUNT.search(ctx.spans[a].text), _COUNT.search(ctx.spans[b].text)
+    if cx and cy and norm(cx.group()) == norm(cy.group()):
+        return True  # 61개 창업기업 / 61개 기업
+    return _bigram_dice(x, y) >= 0.6
+
+
+def _bigram_dice(x: str, y: str) -> float:
+    bx, by = {x[i : i + 2] for i in range(len(x) - 1)}, {y[i : i + 2] for i in range(len(y) - 1)}
+    return 2 * len(bx & by) / (len(bx) + len(by)) if bx and by else 0.0
+
+
+def same_fact(ctx: Context, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    """Whether two candidates state one fact: same company and program (by name), and the same
+    outcome (the same text, or the same metric with a figure within 5% in the same unit)."""
+    if not (_same_name(ctx, a[0], b[0]) and _same_name(ctx, a[1], b[1])):
+        return False
+    ta, tb = ctx.spans[a[2]].text, ctx.spans[b[2]].text
+    if a[2] == b[2] or norm(ta) == norm(tb):
+        return True
+    sa, sb = ctx.spans[a[2]], ctx.spans[b[2]]
+    va = parse_outcome_at(ctx.doc.text, sa.start_char, sa.end_char)
+    vb = parse_outcome_at(ctx.doc.text, sb.start_char, sb.end_char)
+    if va.value is None or vb.value is None or va.unit != vb.unit or va.metric != vb.metric:
+        return False
+    return abs(va.value - vb.value) <= 0.05 * max(abs(va.value), abs(vb.value))
 
 
 def _best(pairs) -> tuple[int | None, float]:

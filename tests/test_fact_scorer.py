@@ -69,9 +69,31 @@ def test_a_trained_scorer_decides_assembly_and_survives_serialisation(doc, tmp_p
     again = TripleAssembler().from_disk(tmp_path / "asm")
     assert again.scorer.weights == pytest.approx(assembler.scorer.weights) and again.scorer.threshold == 0.5
     assert again.scorer.calibration == pytest.approx(assembler.scorer.calibration)
+    assert again.scorer.chain_threshold == assembler.scorer.chain_threshold
     assert (tmp_path / "asm" / "scorer.json").read_text(encoding="utf-8").startswith("{")  # JSON numbers, nothing pickled
 
 
 def test_without_weights_the_rules_assemble(doc):
     assert not FactScorer().weights
     assert TripleAssembler().assemble(doc) == TripleAssembler().assemble_rules(doc)
+
+
+def test_boosted_trees_score_as_scikit_learn_does_and_travel_as_json(tmp_path):
+    """The numpy walk over the stored nodes must give scikit-learn's own probabilities."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.feature_extraction import DictVectorizer
+
+    rng = np.random.default_rng(0)
+    feats = [{"a": float(rng.normal()), "b": float(rng.integers(0, 2)), f"k={rng.integers(0, 3)}": 1.0} for _ in range(400)]
+    labels = [int(f["a"] + f["b"] - f.get("k=2", 0) > 0.3) for f in feats]
+    scorer = FactScorer().fit_trees(feats, labels, max_iter=40, max_leaf_nodes=7)
+    vec = DictVectorizer(sparse=False)
+    reference = HistGradientBoostingClassifier(max_iter=40, learning_rate=0.05, max_leaf_nodes=7, random_state=0)
+    reference.fit(vec.fit_transform(feats), labels)
+    probe = feats[:50] + [{"a": 0.2, "unseen": 1.0}]
+    assert scorer.score(probe) == pytest.approx(reference.predict_proba(vec.transform(probe))[:, 1], abs=1e-9)
+    assert scorer.trained and not scorer.weights
+    again = FactScorer().from_bytes(scorer.to_bytes())
+    assert again.score(probe) == pytest.approx(scorer.score(probe))
+    assert FactScorer().from_bytes(FactScorer(weights={"bias": 1.0}).to_bytes()).trees is None

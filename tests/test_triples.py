@@ -4,6 +4,7 @@ import pytest
 
 import pipeline
 from pipeline.document import ECON_SPANS_KEY
+from pipeline.fact_scorer import features
 from pipeline.scoring import exact_match, relaxed_match, score_triples
 from pipeline.triples import TripleAssembler, alias_clusters
 
@@ -114,3 +115,63 @@ def test_schema_matching_rule():
 def test_blank_pipeline_gives_no_facts(blank_nlp):
     record = pipeline.extract("백억전자는 매출이 늘었다.", nlp=blank_nlp)
     assert record["entities"] == [] and record["triples"] == []
+
+
+def _ctx(nlp, text, marks):
+    doc = _doc(nlp, text, marks)
+    doc._.relation_scores = {}
+    return TripleAssembler().context(doc)
+
+
+def test_a_restated_figure_is_one_fact_and_two_periods_are_two(blank_nlp):
+    from pipeline.triples import same_fact
+
+    text = (
+        "61개 창업기업이 초기창업패키지 사업으로 매출액 340억 원을 올렸다. "
+        "초기창업패키지 사업에 선정된 61개 기업이 345억 4600만 원의 매출액을 기록했다. "
+        "2021년 매출 10억원, 2022년 매출 20억원을 올린 가온테크도 있다."
+    )
+    marks = [
+        ("61개 창업기업", "COMPANY", 1),
+        ("초기창업패키지 사업", "PROGRAM", 1),
+        ("매출액 340억 원", "OUTCOME", 1),
+        ("61개 기업", "COMPANY", 1),
+        ("345억 4600만 원의 매출액", "OUTCOME", 1),
+        ("매출 10억원", "OUTCOME", 1),
+        ("매출 20억원", "OUTCOME", 1),
+        ("가온테크", "COMPANY", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert ctx.cluster[0] != ctx.cluster[3]  # two names of one group: not aliases, but one fact
+    assert same_fact(ctx, (0, 1, 2), (3, 1, 4))  # 340억 ≈ 345.46억: lead rounds the body's figure
+    assert not same_fact(ctx, (7, 1, 5), (7, 1, 6))  # the same metric for two years: two facts
+    assert not same_fact(ctx, (0, 1, 2), (7, 1, 4))  # another firm
+
+
+def test_listed_winners_share_one_prize(blank_nlp):
+    from pipeline.triples import select
+
+    text = "집적지사업 과제를 수행한 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상했다. 이레산업은 매출 125억 원을 올렸다."
+    marks = [
+        ("집적지사업", "PROGRAM", 1),
+        ("와이드티앤에스", "COMPANY", 1),
+        ("서보스타", "COMPANY", 1),
+        ("윈텍", "COMPANY", 1),
+        ("장관 표창", "OUTCOME", 1),
+        ("이레산업", "COMPANY", 1),
+        ("매출 125억 원", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert ctx.chain(2) == [1, 2, 3] and ctx.chain(5) == [5]
+    f = features(ctx, (3, 0, 4))
+    assert f["c_in_segment"] == 1 and f["c_chain=4"] == 1 and f["c_subject"] == 1 and f["c_chain_of_nearest"] == 1
+    assert features(ctx, (5, 0, 4))["c_in_segment"] == 0
+    cands = [(c, 0, 4) for c in (1, 2, 3, 5)]
+    chosen = select(ctx, cands, [0.9, 0.85, 0.95, 0.3], threshold=0.25, second_threshold=0.8)
+    assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # every listed firm, not the firm of the next sentence
+    chosen = select(ctx, cands, [0.9, 0.85, 0.95, 0.3], threshold=0.25, second_threshold=0.99)
+    assert [c for _, (c, _, _) in chosen] == [3]  # above the second threshold only the best
+    chosen = select(ctx, cands, [0.3, 0.15, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # the firms listed with the best share its prize
+    chosen = select(ctx, cands, [0.3, 0.05, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [1, 3]  # … each above the chain threshold; 이레산업 is in no list
