@@ -28,5 +28,5 @@ def build(inputs: Iterable[str | Path], store: str | Path, *, chunk_size: int = 
     (what the run did is ``store.report``)."""
     inputs = [str(p) for p in inputs]
     fs = FactStore(store)
-    fs.add(read_annotated(inputs), chunk_size=chunk_size, inputs=" ".join(inputs), n_process=n_process)
+    fs.add_files(inputs, chunk_size=chunk_size, n_process=n_process)
     return fs

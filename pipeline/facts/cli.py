@@ -16,7 +16,7 @@ EXAMPLES = examples(
     "python -m pipeline facts more-annotated.jsonl -o facts.duckdb",
     "python -m pipeline facts dask-out/ -o facts.duckdb --format parquet --format csv",
     "python -m pipeline facts dask-out/ -o facts.duckdb --engine dask --scheduler tcp://host:8786",
-    "# then: duckdb facts.duckdb \"SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10\"",
+    '# then: duckdb facts.duckdb "SELECT company, program, outcome, n_groups, score FROM facts LIMIT 10"',
 )
 
 
@@ -60,7 +60,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_facts(args) -> int:
-    from . import FactStore, read_annotated
+    from . import FactStore
     from . import distributed as dist
 
     store_path = Path(args.output)
@@ -81,7 +81,7 @@ def cmd_facts(args) -> int:
         else:
             store = FactStore(store_path)
             n_process = args.n_process or os.cpu_count() or 1
-            store.add(read_annotated(args.annotated), chunk_size=args.chunk_size, inputs=" ".join(args.annotated), n_process=n_process)
+            store.add_files(args.annotated, chunk_size=args.chunk_size, n_process=n_process)
         with store:
             report = store.report
             written = [str(store_path)]

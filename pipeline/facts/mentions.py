@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .keys import article_aliases, company_key, outcome_key, program_key
@@ -84,25 +84,39 @@ def mentions(record: dict) -> list[dict]:
 
 @dataclass
 class Prepared:
-    """The rows of some articles, ready for the store (one chunk, or one shard of a Dask run)."""
+    """The rows of some articles, ready for the store (a chunk, a byte range of a JSONL file, or
+    one shard of a Dask run), and what was left out: articles already stored, bad records."""
 
     articles: list[dict] = field(default_factory=list)
     bands: list[dict] = field(default_factory=list)
     mentions: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: int = 0
 
 
-def prepare(records: Iterable[dict]) -> Prepared:
-    """Rows of every record; a record that cannot be taken becomes an error naming it, not a lost batch."""
+def prepare(records: Iterable[dict], known: Mapping[str, str] | None = None) -> Prepared:
+    """Rows of every record; a record that cannot be taken becomes an error naming it, not a lost batch.
+
+    ``known``: id → text hash of the articles already stored; those with the same text are
+    skipped before the costly work (a second run over the same input redoes nothing), one with
+    another text is an error.
+    """
+    known = known or {}
     out = Prepared()
     seen: set[str] = set()
     for record in records:
         try:
+            doc_id = record.get("id")
+            if doc_id in known and isinstance(record.get("text"), str):
+                if known[doc_id] == hashlib.sha256(record["text"].encode()).hexdigest():
+                    out.skipped += 1
+                    continue
+                raise RecordError(f"record {doc_id!r}: already in the store with another text")
             row, keys = article(record)
             if row["article_id"] in seen:
                 raise RecordError(f"record {row['article_id']!r}: the id occurs twice in the input")
             rows = mentions(record)
-        except (RecordError, KeyError, TypeError) as exc:
+        except (RecordError, KeyError, TypeError, AttributeError) as exc:
             where = record.get("id") or record.get("source") if isinstance(record, dict) else record
             out.errors.append(str(exc) if isinstance(exc, RecordError) else f"record {where!r}: malformed ({exc!r})")
             continue
@@ -110,4 +124,32 @@ def prepare(records: Iterable[dict]) -> Prepared:
         out.articles.append(row)
         out.bands.extend({"band": b, "key": k, "article_id": row["article_id"]} for b, k in keys)
         out.mentions.extend(rows)
+    return out
+
+
+#: the store's id → text hash, given once to each worker process (:func:`remember`)
+_KNOWN: dict[str, str] = {}
+
+
+def remember(known: dict[str, str]) -> None:
+    """Worker initialiser: the articles already stored when the run began."""
+    _KNOWN.clear()
+    _KNOWN.update(known)
+
+
+def prepare_lines(path: str, start: int, end: int | None, first_line: int, known: Mapping[str, str] | None = None) -> Prepared:
+    """Prepared rows of the JSONL lines in bytes [start, end) of ``path``: the unit of work of a
+    worker, which reads and parses its own lines so the storing process does not."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read() if end is None else f.read(end - start)
+    records, errors = [], []
+    for lineno, line in enumerate(data.split(b"\n"), first_line):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                errors.append(f"{path}:{lineno}: not a JSON record ({exc})")
+    out = prepare(records, _KNOWN if known is None else known)
+    out.errors[:0] = errors
     return out

@@ -24,16 +24,16 @@ count once.
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from . import cluster
-from .mentions import Prepared, prepare
+from .mentions import Prepared, prepare, prepare_lines, remember
 from .reprints import THRESHOLD, components, jaccard
 from .table import COLUMNS as TABLE_COLUMNS
+from .table import read_annotated
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS runs (run INTEGER, started TIMESTAMP DEFAULT current_timestamp,
@@ -100,24 +100,29 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _prepared(chunks: Iterator[list[dict]], n_process: int) -> Iterator[Prepared]:
-    """Prepared chunks in order; with ``n_process`` > 1, from a pool that holds at most two
-    chunks per worker, so memory stays flat however long the input."""
-    first = next(chunks, None)
-    if first is None:
-        return
-    yield prepare(first)  # a small input never pays for a pool
-    if n_process <= 1:
-        yield from map(prepare, chunks)
+def _pieces(path: str, lines: int) -> list[tuple[str, int, int | None, int]]:
+    """A JSONL file as byte ranges of about ``lines`` lines: (path, start, end, first line)."""
+    from ..readers import line_offsets
+
+    bounds = list(line_offsets(path, lines))
+    return [(path, start, nxt[0] if nxt else None, line) for (start, line), nxt in zip(bounds, [*bounds[1:], None])]
+
+
+def _prepared(pieces: list[tuple], known: dict[str, str], n_process: int) -> Iterator[Prepared]:
+    """Prepared pieces in order; with ``n_process`` > 1, from a pool of worker processes that holds
+    at most two pieces per worker, so memory stays flat however long the input."""
+    if n_process <= 1 or len(pieces) <= 1:  # a small input never pays for a pool
+        for piece in pieces:
+            yield prepare_lines(*piece, known=known)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(n_process, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(n_process, mp_context=get_context("spawn"), initializer=remember, initargs=(known,)) as pool:
         pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(prepare, chunk))
+        for piece in pieces:
+            pending.append(pool.submit(prepare_lines, *piece))
             if len(pending) >= 2 * n_process:
                 yield pending.popleft().result()
         while pending:
@@ -150,36 +155,35 @@ class FactStore:
 
     # -- adding articles ---------------------------------------------------------------
 
-    def add(self, records: Iterable[dict], *, chunk_size: int = 2000, inputs: str = "", n_process: int = 1) -> RunReport:
-        """Add annotated records (skipping those already stored), then derive groups and facts.
-
-        ``n_process`` > 1 prepares chunks (MinHash, keys) in that many worker processes while
-        this one stores them; the pool starts only once a second chunk comes.
-        """
+    def add(self, records: Iterable[dict], *, chunk_size: int = 2000, inputs: str = "") -> RunReport:
+        """Add annotated records (skipping those already stored), then derive groups and facts."""
         report = RunReport()
-        chunks = (self._unseen(chunk, report) for chunk in _chunks(records, chunk_size))
-        for prepared in _prepared(chunks, n_process):
-            self.ingest(prepared, report)
+        for chunk in _chunks(records, chunk_size):
+            self.ingest(prepare(chunk, self._known(chunk)), report)
         self.finish(report, inputs)
         return report
 
-    def _unseen(self, chunk: list[dict], report: RunReport) -> list[dict]:
-        """The records not yet stored: one already there with the same text is skipped before the
-        costly work, one with another text is an error naming it."""
+    def add_files(self, paths: Iterable[str | Path], *, chunk_size: int = 2000, n_process: int = 1) -> RunReport:
+        """Add annotate's output files: JSONL files are cut into byte ranges of ``chunk_size``
+        lines that ``n_process`` worker processes read and prepare (MinHash, keys) while this one
+        stores; Parquet outputs and Dask run directories are read here (:meth:`add`)."""
+        paths = [str(p) for p in paths]
+        jsonl = [p for p in paths if Path(p).is_file() and Path(p).suffix == ".jsonl"]
+        pieces = [piece for p in jsonl for piece in _pieces(p, chunk_size)]
+        report = RunReport()
+        known = dict(self.con.execute("SELECT article_id, sha256 FROM articles").fetchall()) if pieces else {}
+        for prepared in _prepared(pieces, known, n_process):
+            self.ingest(prepared, report)
+        rest = [p for p in paths if p not in jsonl]
+        for chunk in _chunks(read_annotated(rest), chunk_size):
+            self.ingest(prepare(chunk, self._known(chunk)), report)
+        self.finish(report, " ".join(paths))
+        return report
+
+    def _known(self, chunk: list[dict]) -> dict[str, str]:
+        """id → text hash of the chunk's articles already stored."""
         ids = [r["id"] for r in chunk if isinstance(r, dict) and isinstance(r.get("id"), str)]
-        known = dict(self.con.execute("SELECT article_id, sha256 FROM articles WHERE list_contains(?, article_id)", [ids]).fetchall())
-        if not known:
-            return chunk
-        out = []
-        for r in chunk:
-            old = known.get(r.get("id")) if isinstance(r, dict) and isinstance(r.get("id"), str) else None
-            if old is None:
-                out.append(r)
-            elif isinstance(r.get("text"), str) and old == hashlib.sha256(r["text"].encode()).hexdigest():
-                report.skipped += 1
-            else:
-                report.errors.append(f"record {r['id']!r}: already in the store with another text")
-        return out
+        return dict(self.con.execute("SELECT article_id, sha256 FROM articles WHERE list_contains(?, article_id)", [ids]).fetchall())
 
     def finish(self, report: RunReport, inputs: str = "") -> None:
         """Record the run, then derive groups and facts (after the last :meth:`ingest`)."""
@@ -195,6 +199,7 @@ class FactStore:
         import pyarrow as pa
 
         report.errors.extend(prepared.errors)
+        report.skipped += prepared.skipped
         if not prepared.articles:
             return
         ids = [a["article_id"] for a in prepared.articles]
