@@ -1,13 +1,12 @@
-"""The Label Studio review loop without a server: annotate output as predictions, reviews read back and compared."""
+"""The Label Studio review loop: annotate output as predictions, reviews read back and compared; the last test with a live server."""
 
 import copy
 import json
 import os
-import shutil
+import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -204,9 +203,15 @@ def test_a_triple_naming_a_region_nobody_made_is_still_an_error(annotated):
         labelstudio.from_task(task, 3)
 
 
-# -- against a real Label Studio (the `labelstudio` extra) ------------------------------------------
+# -- against a real Label Studio, from a venv of its own ----------------------------------------------
+# Label Studio cannot live in the project's environment (it pins pyarrow <25, its SDK numpy <2.3): the
+# README's labelstudio-install block makes `.venv-labelstudio/`; LABEL_STUDIO_VENV names another one.
+# The server runs from that venv, and every SDK call is one run of tests/labelstudio_client.py by that
+# venv's Python; what comes back is JSON, checked here with the project's own code.
 
 LS_TOKEN = "0123456789abcdef0123456789abcdef01234567"  # the local test server's API token, nothing else
+LS_CLIENT = Path(__file__).with_name("labelstudio_client.py")
+INSTALL_HINT = "make it with the README's labelstudio-install block, or point LABEL_STUDIO_VENV at one"
 
 
 def _free_port() -> int:
@@ -215,38 +220,119 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _label_studio_venv() -> Path:
+    """The venv holding the server and the SDK: $LABEL_STUDIO_VENV, else .venv-labelstudio/ in the checkout."""
+    named = os.environ.get("LABEL_STUDIO_VENV")
+    venv = Path(named) if named else Path(__file__).resolve().parent.parent / ".venv-labelstudio"
+    where = f"LABEL_STUDIO_VENV={named}" if named else str(venv)
+    if not (venv / "bin" / "python").exists():
+        pytest.skip(f"no Label Studio venv at {where}: {INSTALL_HINT}")
+    if not (venv / "bin" / "label-studio").exists():
+        pytest.skip(f"{where} has no label-studio server (bin/label-studio): {INSTALL_HINT}")
+    return venv
+
+
+def _own_env(**extra: str) -> dict[str, str]:
+    """This process's environment without what ties it to the project's venv."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    return {**env, **extra}
+
+
+class LabelStudioClient:
+    """The SDK calls the live test makes, run by labelstudio_client.py --serve in the Label Studio venv.
+
+    One process serves them all: importing the SDK alone takes 10-25 s on a loaded machine.
+    """
+
+    def __init__(self, python: Path, url: str, workdir: Path):
+        self.workdir, self.calls = workdir, 0
+        self.log = open(workdir / "client.log", "w", encoding="utf-8")
+        cmd = [str(python), str(LS_CLIENT), "--url", url, "--token", LS_TOKEN, "--serve"]
+        self.proc = subprocess.Popen(cmd, env=_own_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def _run(self, op: str, *args: str) -> object:
+        self.calls += 1
+        out = self.workdir / f"answer-{self.calls}.json"
+        self.proc.stdin.write(json.dumps(["--out", str(out), op, *args]) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], 600)
+        line = self.proc.stdout.readline() if ready else ""
+        if line:
+            reply = json.loads(line)
+        else:
+            reply = {"error": f"the client exited ({self.proc.poll()})" if ready else "no answer in 10 minutes"}
+        if "error" in reply:
+            self.log.flush()
+            tail = (self.workdir / "client.log").read_text(encoding="utf-8", errors="replace")[-4000:]
+            pytest.fail(f"labelstudio_client.py {op} {' '.join(args)}: {reply['error']}\n{tail}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    def _file(self, name: str, content: object) -> str:
+        self.calls += 1
+        path = self.workdir / f"{name}-{self.calls}.json"
+        path.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+        return str(path)
+
+    def create_project(self, title: str, config: Path) -> int:
+        return self._run("create-project", "--title", title, "--config", str(config))["id"]
+
+    def import_tasks(self, project: int, tasks: list[dict]) -> dict:
+        return self._run("import-tasks", "--project", str(project), "--tasks", self._file("tasks", tasks))
+
+    def export(self, project: int, full: bool = True) -> list[dict]:
+        return self._run("export", "--project", str(project), *(["--full"] if full else []))
+
+    def annotate(self, task: int, result: list[dict], cancelled: bool = False, parent_prediction: int | None = None) -> int:
+        args = ["--task", str(task), "--result", self._file("result", result)]
+        args += ["--cancelled"] if cancelled else []
+        args += ["--parent-prediction", str(parent_prediction)] if parent_prediction is not None else []
+        return self._run("annotate", *args)["id"]
+
+
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory):
-    """A Label Studio server on a free local port with a fresh data directory, and an SDK client.
+    """A Label Studio server from its own venv on a free local port with a fresh data directory, and a client.
 
-    It takes one to two minutes to start (it migrates a new SQLite database); a legacy
+    It takes one to three minutes to start (it migrates a new SQLite database); a legacy
     API token is enabled so the test can use a fixed token.
     """
-    sdk = pytest.importorskip("label_studio_sdk", reason="label-studio-sdk is not installed (pip install -e '.[labelstudio]')")
-    exe = shutil.which("label-studio") or str(Path(sys.executable).with_name("label-studio"))
-    if not Path(exe).exists():
-        pytest.skip("the label-studio server is not installed (pip install -e '.[labelstudio]')")
+    venv = _label_studio_venv()
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import label_studio_sdk"], env=_own_env(), capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"label_studio_sdk does not import in {venv}: {INSTALL_HINT}\n{probe.stderr[-1000:]}")
     data = tmp_path_factory.mktemp("label-studio")
     port = _free_port()
-    env = {
-        **os.environ,
-        "LABEL_STUDIO_USERNAME": "reviewer@example.com",
-        "LABEL_STUDIO_PASSWORD": "local-test-only",
-        "LABEL_STUDIO_USER_TOKEN": LS_TOKEN,
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LABEL_STUDIO_BASE_DATA_DIR": str(data),
-    }
+    env = _own_env(
+        LABEL_STUDIO_USERNAME="reviewer@example.com",
+        LABEL_STUDIO_PASSWORD="local-test-only",
+        LABEL_STUDIO_USER_TOKEN=LS_TOKEN,
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        LABEL_STUDIO_BASE_DATA_DIR=str(data),
+    )
     log = open(data / "server.log", "wb")
+    exe = venv / "bin" / "label-studio"
+    started = time.monotonic()
     server = subprocess.Popen(
-        [exe, "start", "--no-browser", "--port", str(port), "--data-dir", str(data / "data"), "--internal-host", "127.0.0.1"],
+        [str(exe), "start", "--no-browser", "--port", str(port), "--data-dir", str(data / "data"), "--internal-host", "127.0.0.1"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its worker processes go down with it
     )
     url = f"http://127.0.0.1:{port}"
+    client = None
     try:
-        deadline = time.monotonic() + 600
+        client = LabelStudioClient(venv / "bin" / "python", url, data)  # imports the SDK while the server starts
+        deadline = started + 600
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/health", timeout=5) as r:
@@ -258,8 +344,11 @@ def label_studio(tmp_path_factory):
             assert server.poll() is None, f"label-studio exited with {server.returncode}:\n{tail}"
             assert time.monotonic() < deadline, f"label-studio did not answer /health in 10 minutes:\n{tail}"
             time.sleep(1)
-        yield sdk.LabelStudio(base_url=url, api_key=LS_TOKEN)
+        print(f"\nlabel-studio answered /health after {time.monotonic() - started:.0f} s")
+        yield client
     finally:
+        if client is not None:
+            client.close()
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
@@ -269,27 +358,15 @@ def label_studio(tmp_path_factory):
         log.close()
 
 
-def _full_export(client, project: int) -> list[dict]:
-    """A project export with predictions in full (the plain export lists them by id only)."""
-    snap = client.projects.exports.create(project, serialization_options={"predictions": {"only_id": False}})
-    for _ in range(120):
-        snap = client.projects.exports.get(project, snap.id)
-        if snap.status in ("completed", "failed"):
-            break
-        time.sleep(0.5)
-    assert snap.status == "completed", snap
-    return json.loads(b"".join(client.projects.exports.download(project, snap.id, export_type="JSON")))
-
-
 @pytest.mark.slow  # the server takes one to three minutes to start
 def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, label_studio, tmp_path, capsys):
     out, docs = annotated
     tasks_path, config = tmp_path / "tasks.json", tmp_path / "config.xml"
     assert main(["corpus", "export", str(out), "-o", str(tasks_path), "--config", str(config)]) == 0
     tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
-    project = label_studio.projects.create(title="econ review", label_config=config.read_text(encoding="utf-8")).id
-    imported = label_studio.projects.import_tasks(project, request=tasks, commit_to_project=True, return_task_ids=True)
-    assert imported.task_count == len(docs) and imported.prediction_count == len(docs)
+    project = label_studio.create_project("econ review", config)
+    imported = label_studio.import_tasks(project, tasks)
+    assert imported["task_count"] == len(docs) and imported["prediction_count"] == len(docs)
 
     def read_back(export: list[dict], *extra: str) -> tuple[int, list[dict]]:
         path, back = tmp_path / "export.json", tmp_path / "back.jsonl"
@@ -298,14 +375,13 @@ def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, 
         rc = main(["corpus", "import", str(path), "-o", str(back), *extra])
         return rc, [json.loads(line) for line in back.read_text(encoding="utf-8").splitlines()] if rc == 0 else []
 
-    full = _full_export(label_studio, project)
+    full = label_studio.export(project)
     for task in full:
         (pred,) = task["predictions"]
         assert pred["model_version"] == tasks[0]["predictions"][0]["model_version"]
     assert read_back(full) == (0, docs), "entities, relations, triples and scores survive Label Studio"
 
-    plain = b"".join(label_studio.projects.exports.download_sync(project, export_type="JSON", download_all_tasks=True))
-    plain = json.loads(plain)
+    plain = label_studio.export(project, full=False)
     assert all(isinstance(p, int) for t in plain for p in t["predictions"]), "the plain export lists predictions by id"
     assert read_back(plain)[0] == 1 and "--predictions" in capsys.readouterr().err
     assert read_back(plain, "--predictions", str(tasks_path)) == (0, docs)
@@ -314,10 +390,10 @@ def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, 
     seed = next(t for t in full if t["data"]["id"] == docs[0]["id"])
     reviewed, facts = _reviewed(seed)
     edited = reviewed["annotations"][1]["result"]
-    label_studio.annotations.create(seed["id"], result=edited, was_cancelled=False, parent_prediction=seed["predictions"][0]["id"])
-    label_studio.annotations.create(seed["id"], result=[], was_cancelled=True)
+    label_studio.annotate(seed["id"], edited, parent_prediction=seed["predictions"][0]["id"])
+    label_studio.annotate(seed["id"], [], cancelled=True)
     path, back, report = tmp_path / "reviewed.json", tmp_path / "reviewed.jsonl", tmp_path / "changes.json"
-    path.write_text(json.dumps(_full_export(label_studio, project), ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(label_studio.export(project), ensure_ascii=False), encoding="utf-8")
     capsys.readouterr()
     assert main(["corpus", "import", str(path), "-o", str(back), "--reviewed-only", "--report", str(report)]) == 0
     assert f"1 of {len(docs)} tasks reviewed" in capsys.readouterr().out
@@ -335,6 +411,6 @@ def test_predictions_go_through_label_studio_and_come_back_loss_free(annotated, 
     assert main(["corpus", "export", str(back), "-o", str(gold_tasks), "--config", str(config)]) == 0
     gold = json.loads(gold_tasks.read_text(encoding="utf-8"))
     assert "predictions" not in gold[0] and len(gold[0]["annotations"]) == 1
-    again = label_studio.projects.create(title="econ gold", label_config=config.read_text(encoding="utf-8")).id
-    assert label_studio.projects.import_tasks(again, request=gold, commit_to_project=True).annotation_count == 1
-    assert read_back(_full_export(label_studio, again)) == (0, [doc])
+    again = label_studio.create_project("econ gold", config)
+    assert label_studio.import_tasks(again, gold)["annotation_count"] == 1
+    assert read_back(label_studio.export(again)) == (0, [doc])
