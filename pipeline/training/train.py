@@ -24,6 +24,7 @@ from ..language import blank
 from .data import AlignStats, to_docs, write_docbin
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner.cfg"
+SPANCAT_CONFIG = CONFIG.with_name("spancat.cfg")
 LAYERS = {"econ": ("econ", "econ_ner"), "standard": ("klue", "ner")}
 
 
@@ -57,6 +58,32 @@ def train_ner(
             "paths.train": str(work / f"{layer}-train.spacy"),
             "paths.dev": str(work / f"{layer}-dev.spacy"),
             "components.ner.factory": factory,
+            "training.max_steps": max_steps,
+            "system.seed": seed,
+            **(overrides or {}),
+        },
+    )
+    return output / "model-best"
+
+
+def train_span_classifier(
+    work: Path, *, max_steps: int, seed: int = 0, config: Path = SPANCAT_CONFIG, overrides: dict | None = None, name: str = "econ-spancat"
+) -> Path:
+    """Train the econ layer as a span classifier (``econ_spancat``); return its best model's path.
+
+    Same corpora, batches and schedule as :func:`train_ner`, so the two compare at equal steps.
+    """
+    from spacy.cli.train import train
+
+    from .. import components  # noqa: F401  (factories, the Kiwi suggester)
+
+    output = work / name
+    train(
+        config,
+        output,
+        overrides={
+            "paths.train": str(work / "econ-train.spacy"),
+            "paths.dev": str(work / "econ-dev.spacy"),
             "training.max_steps": max_steps,
             "system.seed": seed,
             **(overrides or {}),
