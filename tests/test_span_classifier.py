@@ -74,8 +74,14 @@ def _trained(blank_nlp_factory):
     nlp.add_pipe("econ_spancat", name="econ_ner")
     examples = []
     for text, ents in [
-        ("중진공의 수출바우처사업에 참여한 블루오션텍은 매출 100억 원을 기록했다.", [("중진공", "AGENCY"), ("수출바우처사업", "PROGRAM"), ("블루오션텍", "COMPANY"), ("매출 100억 원", "OUTCOME")]),
-        ("창진원의 초기창업패키지에 선정된 한빛로보틱스는 수출 50만 달러를 달성했다.", [("창진원", "AGENCY"), ("초기창업패키지", "PROGRAM"), ("한빛로보틱스", "COMPANY"), ("수출 50만 달러", "OUTCOME")]),
+        (
+            "중진공의 수출바우처사업에 참여한 블루오션텍은 매출 100억 원을 기록했다.",
+            [("중진공", "AGENCY"), ("수출바우처사업", "PROGRAM"), ("블루오션텍", "COMPANY"), ("매출 100억 원", "OUTCOME")],
+        ),
+        (
+            "창진원의 초기창업패키지에 선정된 한빛로보틱스는 수출 50만 달러를 달성했다.",
+            [("창진원", "AGENCY"), ("초기창업패키지", "PROGRAM"), ("한빛로보틱스", "COMPANY"), ("수출 50만 달러", "OUTCOME")],
+        ),
     ]:
         pred = nlp.make_doc(text)
         ref = nlp.make_doc(text)
