@@ -34,6 +34,12 @@ def add_commands(sub) -> None:
         help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)",
     )
     t.add_argument(
+        "--econ-recogniser",
+        choices=("ner", "spancat"),
+        default="ner",
+        help="econ layer: ner (transition-based, configs/ner.cfg) or spancat (span classifier over Kiwi candidates, configs/spancat.cfg)",
+    )
+    t.add_argument(
         "--standard-from",
         type=Path,
         default=None,
@@ -84,6 +90,7 @@ def cmd_train(args) -> int:
         standard_steps=args.standard_steps,
         layers=layers,
         standard_from=args.standard_from,
+        econ_recogniser=args.econ_recogniser,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

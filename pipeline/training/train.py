@@ -141,7 +141,9 @@ def assemble(
 
     nlp = blank()
     if econ_model is not None:
-        nlp.add_pipe("ner", source=spacy.load(econ_model), name="econ_ner")
+        source = spacy.load(econ_model)
+        # a transition-based run names its component "ner", a span classifier run "econ_ner"
+        nlp.add_pipe(source.pipe_names[0], source=source, name="econ_ner")
     if standard_model is not None:
         nlp.add_pipe("ner", source=spacy.load(standard_model), name="ner")
     if relation_records is not None:
@@ -160,18 +162,27 @@ def train_pipeline(
     standard_steps: int = 6000,
     layers=("econ", "standard", "relations"),
     standard_from: Path | None = None,
+    econ_recogniser: str = "ner",
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
     ``standard_from``: a pipeline whose standard layer (``ner``) is reused as it is
     instead of training one (it learns from KLUE alone, so an econ corpus change
-    need not retrain it).
+    need not retrain it). ``econ_recogniser``: ``ner`` (transition-based, ``ner.cfg``)
+    or ``spancat`` (span classifier over Kiwi candidates, ``spancat.cfg``).
     """
+    if econ_recogniser not in ("ner", "spancat"):
+        raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
     work = work or output.parent / f"{output.name}-work"
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
-    econ = train_ner("econ", work, max_steps=econ_steps, seed=seed) if "econ" in layers else None
+    econ = None
+    if "econ" in layers:
+        if econ_recogniser == "spancat":
+            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed)
+        else:
+            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed)
     standard = standard_from
     if "standard" in layers:
         standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
