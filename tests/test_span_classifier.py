@@ -110,6 +110,12 @@ def test_span_classifier_learns_and_round_trips(tmp_path):
     again = loaded(text)
     assert [(s.start, s.end, s.label_) for s in again.spans["econ"]] == [(s.start, s.end, s.label_) for s in doc.spans["econ"]]
     assert again.spans["econ"].attrs["scores"] == pytest.approx(doc.spans["econ"].attrs["scores"], abs=1e-4)
+    # the decoding threshold chosen on dev travels with the model
+    nlp.get_pipe("econ_ner").cfg["min_score"] = 0.01
+    low = nlp(text)
+    assert len(low.spans["econ"]) >= len(doc.spans["econ"])
+    nlp.to_disk(tmp_path / "m2")
+    assert spacy.load(tmp_path / "m2").get_pipe("econ_ner").cfg["min_score"] == 0.01
 
 
 def test_span_classifier_output_reads_as_a_document(tmp_path):

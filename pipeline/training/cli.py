@@ -40,6 +40,18 @@ def add_commands(sub) -> None:
         help="econ layer: ner (transition-based, configs/ner.cfg) or spancat (span classifier over Kiwi candidates, configs/spancat.cfg)",
     )
     t.add_argument(
+        "--econ-from",
+        type=Path,
+        default=None,
+        help="reuse this trained econ recogniser (a model-best directory) instead of training one (with --layers relations)",
+    )
+    t.add_argument(
+        "--econ-min-score",
+        type=float,
+        default=None,
+        help="span classifier only: keep a candidate whose best label scores at least this (default: argmax)",
+    )
+    t.add_argument(
         "--standard-from",
         type=Path,
         default=None,
@@ -91,6 +103,8 @@ def cmd_train(args) -> int:
         layers=layers,
         standard_from=args.standard_from,
         econ_recogniser=args.econ_recogniser,
+        econ_from=args.econ_from,
+        econ_min_score=args.econ_min_score,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

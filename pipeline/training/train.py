@@ -163,6 +163,8 @@ def train_pipeline(
     layers=("econ", "standard", "relations"),
     standard_from: Path | None = None,
     econ_recogniser: str = "ner",
+    econ_from: Path | None = None,
+    econ_min_score: float | None = None,
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
@@ -170,6 +172,9 @@ def train_pipeline(
     instead of training one (it learns from KLUE alone, so an econ corpus change
     need not retrain it). ``econ_recogniser``: ``ner`` (transition-based, ``ner.cfg``)
     or ``spancat`` (span classifier over Kiwi candidates, ``spancat.cfg``).
+    ``econ_from``: a trained econ recogniser (a ``model-best`` directory) used as it is
+    instead of training one. ``econ_min_score``: the span classifier's decoding
+    threshold (chosen on dev with ``benchmarks/econ_recogniser_dev.py``).
     """
     if econ_recogniser not in ("ner", "spancat"):
         raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
@@ -177,7 +182,7 @@ def train_pipeline(
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
-    econ = None
+    econ = econ_from
     if "econ" in layers:
         if econ_recogniser == "spancat":
             econ = train_span_classifier(work, max_steps=econ_steps, seed=seed)
@@ -189,6 +194,12 @@ def train_pipeline(
         standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
+    if econ_min_score is not None:
+        from ..span_classifier import EconSpanClassifier
+
+        if not isinstance(nlp.get_pipe("econ_ner"), EconSpanClassifier):
+            raise ValueError("econ_min_score applies to a span classifier (econ_spancat) only")
+        nlp.get_pipe("econ_ner").cfg["min_score"] = econ_min_score
     if rel_records is not None:
         report["fact_scorer"] = train_fact_scorer(nlp, rel_records, corpora.records("econ", "dev", data_dir))
     nlp.meta.update(
