@@ -6,6 +6,7 @@ from . import (
     gazetteer,  # noqa: F401
     language,  # noqa: F401
     relations,  # noqa: F401
+    span_classifier,  # noqa: F401
     transformers_backend,  # noqa: F401
     triples,  # noqa: F401
 )

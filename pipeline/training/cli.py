@@ -43,6 +43,24 @@ def add_commands(sub) -> None:
         help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)",
     )
     t.add_argument(
+        "--econ-recogniser",
+        choices=("ner", "spancat"),
+        default="ner",
+        help="econ layer: ner (transition-based, configs/ner.cfg) or spancat (span classifier over Kiwi candidates, configs/spancat.cfg)",
+    )
+    t.add_argument(
+        "--econ-from",
+        type=Path,
+        default=None,
+        help="reuse this trained econ recogniser (a model-best directory) instead of training one (with --layers relations)",
+    )
+    t.add_argument(
+        "--econ-min-score",
+        type=float,
+        default=None,
+        help="span classifier only: keep a candidate whose best label scores at least this (default: argmax)",
+    )
+    t.add_argument(
         "--standard-from",
         type=Path,
         default=None,
@@ -99,6 +117,9 @@ def cmd_train(args) -> int:
         standard_steps=args.standard_steps,
         layers=layers,
         standard_from=args.standard_from,
+        econ_recogniser=args.econ_recogniser,
+        econ_from=args.econ_from,
+        econ_min_score=args.econ_min_score,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

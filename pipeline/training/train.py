@@ -24,6 +24,7 @@ from ..language import blank
 from .data import AlignStats, to_docs, write_docbin
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner.cfg"
+SPANCAT_CONFIG = CONFIG.with_name("spancat.cfg")
 LAYERS = {"econ": ("econ", "econ_ner"), "standard": ("klue", "ner")}
 
 
@@ -57,6 +58,32 @@ def train_ner(
             "paths.train": str(work / f"{layer}-train.spacy"),
             "paths.dev": str(work / f"{layer}-dev.spacy"),
             "components.ner.factory": factory,
+            "training.max_steps": max_steps,
+            "system.seed": seed,
+            **(overrides or {}),
+        },
+    )
+    return output / "model-best"
+
+
+def train_span_classifier(
+    work: Path, *, max_steps: int, seed: int = 0, config: Path = SPANCAT_CONFIG, overrides: dict | None = None, name: str = "econ-spancat"
+) -> Path:
+    """Train the econ layer as a span classifier (``econ_spancat``); return its best model's path.
+
+    Same corpora, batches and schedule as :func:`train_ner`, so the two compare at equal steps.
+    """
+    from spacy.cli.train import train
+
+    from .. import components  # noqa: F401  (factories, the Kiwi suggester)
+
+    output = work / name
+    train(
+        config,
+        output,
+        overrides={
+            "paths.train": str(work / "econ-train.spacy"),
+            "paths.dev": str(work / "econ-dev.spacy"),
             "training.max_steps": max_steps,
             "system.seed": seed,
             **(overrides or {}),
@@ -114,7 +141,9 @@ def assemble(
 
     nlp = blank()
     if econ_model is not None:
-        nlp.add_pipe("ner", source=spacy.load(econ_model), name="econ_ner")
+        source = spacy.load(econ_model)
+        # a transition-based run names its component "ner", a span classifier run "econ_ner"
+        nlp.add_pipe(source.pipe_names[0], source=source, name="econ_ner")
     if standard_model is not None:
         nlp.add_pipe("ner", source=spacy.load(standard_model), name="ner")
     if relation_records is not None:
@@ -133,24 +162,44 @@ def train_pipeline(
     standard_steps: int = 6000,
     layers=("econ", "standard", "relations"),
     standard_from: Path | None = None,
+    econ_recogniser: str = "ner",
+    econ_from: Path | None = None,
+    econ_min_score: float | None = None,
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
     ``standard_from``: a pipeline whose standard layer (``ner``) is reused as it is
     instead of training one (it learns from KLUE alone, so an econ corpus change
-    need not retrain it).
+    need not retrain it). ``econ_recogniser``: ``ner`` (transition-based, ``ner.cfg``)
+    or ``spancat`` (span classifier over Kiwi candidates, ``spancat.cfg``).
+    ``econ_from``: a trained econ recogniser (a ``model-best`` directory) used as it is
+    instead of training one. ``econ_min_score``: the span classifier's decoding
+    threshold (chosen on dev with ``benchmarks/econ_recogniser_dev.py``).
     """
+    if econ_recogniser not in ("ner", "spancat"):
+        raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
     work = work or output.parent / f"{output.name}-work"
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
-    econ = train_ner("econ", work, max_steps=econ_steps, seed=seed) if "econ" in layers else None
+    econ = econ_from
+    if "econ" in layers:
+        if econ_recogniser == "spancat":
+            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed)
+        else:
+            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed)
     standard = standard_from
     if "standard" in layers:
         standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
         standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
+    if econ_min_score is not None:
+        from ..span_classifier import EconSpanClassifier
+
+        if not isinstance(nlp.get_pipe("econ_ner"), EconSpanClassifier):
+            raise ValueError("econ_min_score applies to a span classifier (econ_spancat) only")
+        nlp.get_pipe("econ_ner").cfg["min_score"] = econ_min_score
     if rel_records is not None:
         report["fact_scorer"] = train_fact_scorer(nlp, rel_records, corpora.records("econ", "dev", data_dir))
     nlp.meta.update(
