@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from triple_quality import predict  # this folder is on the path when the script runs
 
 import pipeline
-from pipeline import corpora
+from pipeline import corpora, scoring
 from pipeline.scoring import relaxed_match, slot_texts, triple_match
 
 GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|팀|농가|소상공인|스타트업|회원사")
@@ -39,21 +39,7 @@ GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|팀|농가|소상공
 
 def matching(pred: list[dict], gold: list[dict]) -> dict[int, int]:
     """A maximum one-to-one matching, prediction index → gold index."""
-    edges = [[g for g in range(len(gold)) if triple_match(p, gold[g])] for p in pred]
-    owner = [-1] * len(gold)
-
-    def augment(p: int, seen: list[bool]) -> bool:
-        for g in edges[p]:
-            if not seen[g]:
-                seen[g] = True
-                if owner[g] < 0 or augment(owner[g], seen):
-                    owner[g] = p
-                    return True
-        return False
-
-    for p in range(len(pred)):
-        augment(p, [False] * len(gold))
-    return {owner[g]: g for g in range(len(gold)) if owner[g] >= 0}
+    return scoring.matching(len(pred), len(gold), lambda p, g: triple_match(pred[p], gold[g]))
 
 
 def _names(text: str, slot: dict | None) -> bool:

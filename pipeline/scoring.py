@@ -67,8 +67,8 @@ class PRF:
         }
 
 
-def max_matching(n_pred: int, n_gold: int, ok: Callable[[int, int], bool]) -> int:
-    """Size of a maximum one-to-one matching (Kuhn's augmenting paths; sizes are small)."""
+def matching(n_pred: int, n_gold: int, ok: Callable[[int, int], bool]) -> dict[int, int]:
+    """A maximum one-to-one matching, prediction index → gold index (Kuhn's augmenting paths; sizes are small)."""
     edges = [[g for g in range(n_gold) if ok(p, g)] for p in range(n_pred)]
     owner = [-1] * n_gold
 
@@ -81,7 +81,14 @@ def max_matching(n_pred: int, n_gold: int, ok: Callable[[int, int], bool]) -> in
                     return True
         return False
 
-    return sum(augment(p, [False] * n_gold) for p in range(n_pred))
+    for p in range(n_pred):
+        augment(p, [False] * n_gold)
+    return {owner[g]: g for g in range(n_gold) if owner[g] >= 0}
+
+
+def max_matching(n_pred: int, n_gold: int, ok: Callable[[int, int], bool]) -> int:
+    """Size of a maximum one-to-one matching."""
+    return len(matching(n_pred, n_gold, ok))
 
 
 # -- triples ------------------------------------------------------------------------
