@@ -1,0 +1,39 @@
+"""Retrain only the fact scorer of a pipeline (its thresholds and calibration too), in place.
+
+The fact scorer reads the normaliser's parse of each outcome, so a change to
+``pipeline/normalize.py`` or to the scorer's features calls for this, not for a whole
+``python -m pipeline train`` (55 minutes): the recognisers and the relation extractor stay.
+
+    python scripts/retrain_fact_scorer.py models/ko_econ_default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", type=Path, help="pipeline directory whose triple_assembler is rewritten")
+    ap.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
+    args = ap.parse_args()
+
+    import spacy
+
+    import pipeline.components  # noqa: F401  (registers the factories)
+    from pipeline import corpora
+    from pipeline.training.train import train_fact_scorer
+
+    nlp = spacy.load(args.model)
+    report = train_fact_scorer(nlp, corpora.records("econ", "train", args.data_dir), corpora.records("econ", "dev", args.data_dir))
+    nlp.get_pipe("triple_assembler").to_disk(args.model / "triple_assembler")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
