@@ -34,6 +34,12 @@ def add_commands(sub) -> None:
         help="steps of each of the two standard-layer rounds (gold, then gold + self-trained silver)",
     )
     t.add_argument(
+        "--standard-silver",
+        default="model",
+        choices=("model", "konec", "konec+model", "konec-missing"),
+        help="how the raw KLUE train sentences are labelled: the gold-only model (self-training), konec's train forms, or both",
+    )
+    t.add_argument(
         "--standard-from",
         type=Path,
         default=None,
@@ -84,6 +90,7 @@ def cmd_train(args) -> int:
         standard_steps=args.standard_steps,
         layers=layers,
         standard_from=args.standard_from,
+        standard_silver=args.standard_silver,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

@@ -65,26 +65,60 @@ def train_ner(
     return output / "model-best"
 
 
-def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None) -> Path:
-    """One round of self-training for the standard layer: the gold-trained model labels
-    the 21,008 raw KLUE train sentences, and a new model learns from gold + silver."""
-    from spacy.tokens import DocBin
+SILVER_MODES = ("model", "konec", "konec+model", "konec-missing")
 
-    from ..corpora.sources import KLUE_NER_TRAIN_RAW, resolve_data_dir
 
-    nlp = spacy.load(teacher)
-    with open(resolve_data_dir(data_dir) / KLUE_NER_TRAIN_RAW, encoding="utf-8") as f:
-        raw = [line.rstrip("\n").split("\t", 1)[1] for line in f if "\t" in line]
+def silver_standard(work: Path, teacher: Path | None, *, mode: str = "model", data_dir=None) -> Path:
+    """Label the 21,008 raw KLUE train sentences and save gold train + silver as one DocBin.
+
+    ``model``: the ``teacher`` recogniser's own spans (self-training, as in 0.1.0);
+    ``konec``: konec's train forms (:mod:`pipeline.corpora.silver`), everything else outside;
+    ``konec-missing``: konec's forms, tokens no form covers left missing (no O signal);
+    ``konec+model``: konec's forms first, the teacher's spans where no form matched.
+    """
+    from spacy.tokens import DocBin, Span
+
+    from ..corpora import silver
+    from ..language import blank
+
+    if mode not in SILVER_MODES:
+        raise ValueError(f"silver mode {mode!r}: expected one of {SILVER_MODES}")
+    nlp = spacy.load(teacher) if teacher is not None and "model" in mode else blank()
+    labeller, docs, ids = silver.build_labeller(data_dir, silver.Rules(), blank())
+    if "model" in mode:
+        docs = list(nlp.pipe((d.text for d in docs), batch_size=256))
+    out = []
+    for doc in docs:
+        if mode == "model":
+            out.append(doc)
+            continue
+        ents, outside = labeller.label(doc)
+        if mode == "konec+model":
+            ents = silver.with_model(doc, ents, outside, prefer="konec")
+        spans = [Span(doc, i, j, label=lab) for i, j, lab in ents]
+        if mode == "konec-missing":
+            doc.set_ents(spans, outside=[Span(doc, i, j) for i, j in outside], default="missing")
+        else:
+            doc.set_ents(spans, default="outside")
+        out.append(doc)
     gold = list(DocBin().from_disk(work / "standard-train.spacy").get_docs(nlp.vocab))
-    silver = list(nlp.pipe(raw, batch_size=256))
-    DocBin(docs=gold + silver).to_disk(work / "standard-silver-train.spacy")
+    path = work / f"standard-silver-{mode}-train.spacy"
+    DocBin(docs=gold + out).to_disk(path)
+    return path
+
+
+def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model") -> Path:
+    """One round of training for the standard layer on gold + silver (see :func:`silver_standard`):
+    the gold-trained model (``teacher``) and/or konec's train forms label the 21,008 raw
+    KLUE train sentences, and a new model learns from gold + silver."""
+    path = silver_standard(work, teacher, mode=mode, data_dir=data_dir)
     return train_ner(
         "standard",
         work,
         max_steps=max_steps,
         seed=seed,
-        overrides={"paths.train": str(work / "standard-silver-train.spacy")},
-        name="standard-silver-ner",
+        overrides={"paths.train": str(path)},
+        name=f"standard-silver-{mode}-ner",
     )
 
 
@@ -133,12 +167,15 @@ def train_pipeline(
     standard_steps: int = 6000,
     layers=("econ", "standard", "relations"),
     standard_from: Path | None = None,
+    standard_silver: str = "model",
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
     ``standard_from``: a pipeline whose standard layer (``ner``) is reused as it is
     instead of training one (it learns from KLUE alone, so an econ corpus change
-    need not retrain it).
+    need not retrain it). ``standard_silver``: how the raw KLUE train sentences are
+    labelled (:data:`SILVER_MODES`); a gold-only model is trained first as the teacher
+    only when the mode uses one.
     """
     work = work or output.parent / f"{output.name}-work"
     work.mkdir(parents=True, exist_ok=True)
@@ -147,8 +184,8 @@ def train_pipeline(
     econ = train_ner("econ", work, max_steps=econ_steps, seed=seed) if "econ" in layers else None
     standard = standard_from
     if "standard" in layers:
-        standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
-        standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
+        teacher = train_ner("standard", work, max_steps=standard_steps, seed=seed) if "model" in standard_silver else None
+        standard = self_train_standard(work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     if rel_records is not None:
