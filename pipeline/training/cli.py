@@ -61,6 +61,12 @@ def add_commands(sub) -> None:
         help="span classifier only: keep a candidate whose best label scores at least this (default: argmax)",
     )
     t.add_argument(
+        "--standard-silver",
+        default="model",
+        choices=("model", "konec", "konec+model", "konec-missing"),
+        help="how the raw KLUE train sentences are labelled: the gold-only model (self-training), konec's train forms, or both",
+    )
+    t.add_argument(
         "--standard-from",
         type=Path,
         default=None,
@@ -120,6 +126,7 @@ def cmd_train(args) -> int:
         econ_recogniser=args.econ_recogniser,
         econ_from=args.econ_from,
         econ_min_score=args.econ_min_score,
+        standard_silver=args.standard_silver,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

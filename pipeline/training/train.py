@@ -92,26 +92,60 @@ def train_span_classifier(
     return output / "model-best"
 
 
-def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None) -> Path:
-    """One round of self-training for the standard layer: the gold-trained model labels
-    the 21,008 raw KLUE train sentences, and a new model learns from gold + silver."""
-    from spacy.tokens import DocBin
+SILVER_MODES = ("model", "konec", "konec+model", "konec-missing")
 
-    from ..corpora.sources import KLUE_NER_TRAIN_RAW, resolve_data_dir
 
-    nlp = spacy.load(teacher)
-    with open(resolve_data_dir(data_dir) / KLUE_NER_TRAIN_RAW, encoding="utf-8") as f:
-        raw = [line.rstrip("\n").split("\t", 1)[1] for line in f if "\t" in line]
+def silver_standard(work: Path, teacher: Path | None, *, mode: str = "model", data_dir=None) -> Path:
+    """Label the 21,008 raw KLUE train sentences and save gold train + silver as one DocBin.
+
+    ``model``: the ``teacher`` recogniser's own spans (self-training, as in 0.1.0);
+    ``konec``: konec's train forms (:mod:`pipeline.corpora.silver`), everything else outside;
+    ``konec-missing``: konec's forms, tokens no form covers left missing (no O signal);
+    ``konec+model``: konec's forms first, the teacher's spans where no form matched.
+    """
+    from spacy.tokens import DocBin, Span
+
+    from ..corpora import silver
+    from ..language import blank
+
+    if mode not in SILVER_MODES:
+        raise ValueError(f"silver mode {mode!r}: expected one of {SILVER_MODES}")
+    nlp = spacy.load(teacher) if teacher is not None and "model" in mode else blank()
+    labeller, docs, ids = silver.build_labeller(data_dir, silver.Rules(), blank())
+    if "model" in mode:
+        docs = list(nlp.pipe((d.text for d in docs), batch_size=256))
+    out = []
+    for doc in docs:
+        if mode == "model":
+            out.append(doc)
+            continue
+        ents, outside = labeller.label(doc)
+        if mode == "konec+model":
+            ents = silver.with_model(doc, ents, outside, prefer="konec")
+        spans = [Span(doc, i, j, label=lab) for i, j, lab in ents]
+        if mode == "konec-missing":
+            doc.set_ents(spans, outside=[Span(doc, i, j) for i, j in outside], default="missing")
+        else:
+            doc.set_ents(spans, default="outside")
+        out.append(doc)
     gold = list(DocBin().from_disk(work / "standard-train.spacy").get_docs(nlp.vocab))
-    silver = list(nlp.pipe(raw, batch_size=256))
-    DocBin(docs=gold + silver).to_disk(work / "standard-silver-train.spacy")
+    path = work / f"standard-silver-{mode}-train.spacy"
+    DocBin(docs=gold + out).to_disk(path)
+    return path
+
+
+def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model") -> Path:
+    """One round of training for the standard layer on gold + silver (see :func:`silver_standard`):
+    the gold-trained model (``teacher``) and/or konec's train forms label the 21,008 raw
+    KLUE train sentences, and a new model learns from gold + silver."""
+    path = silver_standard(work, teacher, mode=mode, data_dir=data_dir)
     return train_ner(
         "standard",
         work,
         max_steps=max_steps,
         seed=seed,
-        overrides={"paths.train": str(work / "standard-silver-train.spacy")},
-        name="standard-silver-ner",
+        overrides={"paths.train": str(path)},
+        name=f"standard-silver-{mode}-ner",
     )
 
 
@@ -165,6 +199,7 @@ def train_pipeline(
     econ_recogniser: str = "ner",
     econ_from: Path | None = None,
     econ_min_score: float | None = None,
+    standard_silver: str = "model",
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
@@ -175,6 +210,9 @@ def train_pipeline(
     ``econ_from``: a trained econ recogniser (a ``model-best`` directory) used as it is
     instead of training one. ``econ_min_score``: the span classifier's decoding
     threshold (chosen on dev with ``benchmarks/econ_recogniser_dev.py``).
+    need not retrain it). ``standard_silver``: how the raw KLUE train sentences are
+    labelled (:data:`SILVER_MODES`); a gold-only model is trained first as the teacher
+    only when the mode uses one.
     """
     if econ_recogniser not in ("ner", "spancat"):
         raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
@@ -190,8 +228,8 @@ def train_pipeline(
             econ = train_ner("econ", work, max_steps=econ_steps, seed=seed)
     standard = standard_from
     if "standard" in layers:
-        standard = train_ner("standard", work, max_steps=standard_steps, seed=seed)
-        standard = self_train_standard(work, standard, max_steps=standard_steps, seed=seed, data_dir=data_dir)
+        teacher = train_ner("standard", work, max_steps=standard_steps, seed=seed) if "model" in standard_silver else None
+        standard = self_train_standard(work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver)
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     if econ_min_score is not None:
