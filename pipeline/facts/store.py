@@ -191,7 +191,10 @@ class FactStore:
             "INSERT INTO runs (run, inputs, added, skipped, errors) VALUES (?, ?, ?, ?, ?)",
             [self.run, inputs, report.added, report.skipped, len(report.errors)],
         )
-        self.refresh(report)
+        if report.added:
+            self.refresh(report)
+        else:  # nothing new: groups and facts stand as they are
+            self._counts(report)
         self.report = report
 
     def ingest(self, prepared: Prepared, report: RunReport) -> None:
@@ -239,20 +242,25 @@ class FactStore:
         self._groups()
         self._facts()
         if report is not None:
-            report.facts = self.con.execute("SELECT count(*) FROM facts").fetchone()[0]
-            report.groups, report.reprinted = self.con.execute(
-                "SELECT count(*), coalesce(sum(n_articles), 0) FROM reprint_groups WHERE n_articles > 1"
-            ).fetchone()
+            self._counts(report)
+
+    def _counts(self, report: RunReport) -> None:
+        if not self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'facts'").fetchone()[0]:
+            return  # an empty store: nothing was ever added
+        report.facts = self.con.execute("SELECT count(*) FROM facts").fetchone()[0]
+        report.groups, report.reprinted = self.con.execute(
+            "SELECT count(*), coalesce(sum(n_articles), 0) FROM reprint_groups WHERE n_articles > 1"
+        ).fetchone()
 
     def _pairs(self) -> None:
+        # only the bands of this run's articles are joined: a run costs what it adds, not the store's size
         cur = self.con.execute(
-            """WITH candidates AS (
-                   SELECT DISTINCT x.article_id AS a, y.article_id AS b FROM bands x JOIN bands y
-                   ON x.band = y.band AND x.key = y.key AND x.article_id < y.article_id),
-               fresh AS (SELECT article_id FROM articles WHERE run = ?)
+            """WITH fresh AS (SELECT b.band, b.key, b.article_id FROM bands b JOIN articles a USING (article_id) WHERE a.run = ?),
+               candidates AS (
+                   SELECT DISTINCT least(f.article_id, o.article_id) AS a, greatest(f.article_id, o.article_id) AS b
+                   FROM fresh f JOIN bands o ON f.band = o.band AND f.key = o.key AND f.article_id <> o.article_id)
                SELECT c.a, c.b, ax.signature, ay.signature FROM candidates c
-               JOIN articles ax ON ax.article_id = c.a JOIN articles ay ON ay.article_id = c.b
-               WHERE c.a IN (SELECT article_id FROM fresh) OR c.b IN (SELECT article_id FROM fresh)""",
+               JOIN articles ax ON ax.article_id = c.a JOIN articles ay ON ay.article_id = c.b""",
             [self.run],
         )
         kept = []
