@@ -33,6 +33,7 @@ GROUPS = {
     "spacy_architectures": "architectures",
     "spacy_scorers": "scorers",
     "spacy_factories": "internal_factories",
+    "spacy_misc": "misc",
 }
 
 
