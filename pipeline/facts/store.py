@@ -132,13 +132,14 @@ def _prepared(pieces: list[tuple], known: dict[str, str], n_process: int) -> Ite
 class FactStore:
     """A DuckDB fact store at ``path`` (created if absent)."""
 
-    def __init__(self, path: str | Path, *, threshold: float = THRESHOLD) -> None:
+    def __init__(self, path: str | Path, *, threshold: float = THRESHOLD, memory_limit: str = "256MB") -> None:
         import duckdb
 
         self.path = Path(path)
         self.threshold = threshold
-        # a bounded memory: DuckDB spills to disk beyond it, so 200,000 articles cost what 2,000 do
-        self.con = duckdb.connect(str(self.path), config={"memory_limit": "512MB", "preserve_insertion_order": False})
+        # a bounded memory: DuckDB spills to disk beyond ``memory_limit``, so a large archive costs
+        # about what a small one does
+        self.con = duckdb.connect(str(self.path), config={"memory_limit": memory_limit, "preserve_insertion_order": False})
         self.con.execute(_DDL)
         self.run = self.con.execute("SELECT coalesce(max(run), 0) + 1 FROM runs").fetchone()[0]
         #: what the last :meth:`add` did
