@@ -117,22 +117,37 @@ def test_pipelines_share_one_kiwi_until_one_learns_a_word():
     assert first_token(first, "수출바우처에") == "수출바우처" and first_token(second, "수출바우처에") == "수출"
 
 
-_FORKED: dict = {}
+_FORK_CHECK = """
+import multiprocessing as mp
+import pipeline
+
+nlp = pipeline.blank()
+texts = ["매출이 늘었다. 수출도 증가했다.", "고용은 줄었다", "NHC미디어는 클러스터사업에 참여했다."]
 
 
-def _tokens_in_the_child(texts: list[str]) -> list[list[str]]:
-    nlp = _FORKED["nlp"]
+def tokens(texts):
     return [[t.text for t in nlp(texts[0])]] + [[t.text for t in doc] for doc in nlp.pipe(texts)]
 
 
-def test_a_forked_child_builds_its_own_kiwi():
-    """A pipeline inherited through fork (datasets' num_proc, multiprocessing's fork) must not use
-    the parent's Kiwi, whose worker threads stayed in the parent: a batch waited for them forever."""
-    import multiprocessing as mp
-
-    _FORKED["nlp"] = pipeline.blank()
-    texts = ["매출이 늘었다. 수출도 증가했다.", "고용은 줄었다", "NHC미디어는 클러스터사업에 참여했다."]
-    expected = _tokens_in_the_child(texts)  # run here first: Kiwi is built in the parent
+if __name__ == "__main__":
+    expected = tokens(texts)  # Kiwi is built here, in the parent, before the fork
     with mp.get_context("fork").Pool(1) as pool:
-        assert pool.apply_async(_tokens_in_the_child, (texts,)).get(timeout=120) == expected
-    assert _tokens_in_the_child(texts) == expected
+        assert pool.apply_async(tokens, (texts,)).get(timeout=120) == expected
+    assert tokens(texts) == expected
+    print("ok")
+"""
+
+
+def test_a_forked_child_builds_its_own_kiwi(tmp_path):
+    """A pipeline inherited through fork (datasets' num_proc, multiprocessing's fork) must not use
+    the parent's Kiwi, whose worker threads stayed in the parent: a batch waited for them forever.
+
+    Run in a fresh interpreter: forking this test process, with the threads earlier tests left
+    (DuckDB, Dask, Arrow pools), can deadlock for reasons that have nothing to do with Kiwi."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "fork_check.py"
+    script.write_text(_FORK_CHECK, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
