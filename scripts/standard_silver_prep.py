@@ -13,13 +13,14 @@ import argparse
 import time
 from pathlib import Path
 
-from spacy.tokens import DocBin, Span
+from spacy.tokens import DocBin
 
 import pipeline
 from pipeline import corpora
 from pipeline.corpora import silver
 from pipeline.language import blank
 from pipeline.training.data import AlignStats, to_docs, write_docbin
+from pipeline.training.train import label_silver
 
 
 def main() -> None:
@@ -43,16 +44,7 @@ def main() -> None:
         out = []
         for doc in taught:
             doc = doc.copy()
-            if mode != "model":
-                ents, outside = labeller.label(doc)
-                if mode == "konec+model":
-                    ents = silver.with_model(doc, ents, outside, prefer="konec")
-                spans = [Span(doc, i, j, label=lab) for i, j, lab in ents]
-                if mode == "konec-missing":
-                    doc.set_ents(spans, outside=[Span(doc, i, j) for i, j in outside], default="missing")
-                else:
-                    doc.set_ents(spans, default="outside")
-            out.append(doc)
+            out.append(doc if mode == "model" else label_silver(doc, labeller, mode))
         DocBin(docs=gold + out).to_disk(work / f"standard-silver-{mode}-train.spacy")
         print(mode, sum(len(d.ents) for d in out), "silver entities", round(time.time() - started), "s", flush=True)
 

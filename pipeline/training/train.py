@@ -103,7 +103,7 @@ def silver_standard(work: Path, teacher: Path | None, *, mode: str = "model", da
     ``konec-missing``: konec's forms, tokens no form covers left missing (no O signal);
     ``konec+model``: konec's forms first, the teacher's spans where no form matched.
     """
-    from spacy.tokens import DocBin, Span
+    from spacy.tokens import DocBin
 
     from ..corpora import silver
     from ..language import blank
@@ -114,24 +114,29 @@ def silver_standard(work: Path, teacher: Path | None, *, mode: str = "model", da
     labeller, docs, ids = silver.build_labeller(data_dir, silver.Rules(), blank())
     if "model" in mode:
         docs = list(nlp.pipe((d.text for d in docs), batch_size=256))
-    out = []
-    for doc in docs:
-        if mode == "model":
-            out.append(doc)
-            continue
-        ents, outside = labeller.label(doc)
-        if mode == "konec+model":
-            ents = silver.with_model(doc, ents, outside, prefer="konec")
-        spans = [Span(doc, i, j, label=lab) for i, j, lab in ents]
-        if mode == "konec-missing":
-            doc.set_ents(spans, outside=[Span(doc, i, j) for i, j in outside], default="missing")
-        else:
-            doc.set_ents(spans, default="outside")
-        out.append(doc)
+    out = [doc if mode == "model" else label_silver(doc, labeller, mode) for doc in docs]
     gold = list(DocBin().from_disk(work / "standard-train.spacy").get_docs(nlp.vocab))
     path = work / f"standard-silver-{mode}-train.spacy"
     DocBin(docs=gold + out).to_disk(path)
     return path
+
+
+def label_silver(doc, labeller, mode: str):
+    """Set ``doc``'s entities from konec's train forms (``labeller``) as ``mode`` says (see
+    :func:`silver_standard`); the doc's own entities are the teacher's, used by ``konec+model``."""
+    from spacy.tokens import Span
+
+    from ..corpora import silver
+
+    ents, outside = labeller.label(doc)
+    if mode == "konec+model":
+        ents = silver.with_model(doc, ents, outside, prefer="konec")
+    spans = [Span(doc, i, j, label=lab) for i, j, lab in ents]
+    if mode == "konec-missing":
+        doc.set_ents(spans, outside=[Span(doc, i, j) for i, j in outside], default="missing")
+    else:
+        doc.set_ents(spans, default="outside")
+    return doc
 
 
 def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model") -> Path:
