@@ -1,6 +1,6 @@
 """How often the normaliser reads an OUTCOME span's value right, on hand-checked gold.
 
-    python benchmarks/outcome_values.py [--show] [--only tune|check|check2] [--built corpora/econ/built]
+    python benchmarks/outcome_values.py [--show] [--only tune|check|check2] [--built DIR]
 
 The gold (corpora/econ/values/tune.jsonl, check.jsonl and check2.jsonl, 200 spans each; how they were
 drawn and judged is in that folder's README) lists for every span the metric, value, unit,
@@ -89,10 +89,14 @@ def score(records: list[dict]) -> tuple[dict, list[tuple[dict, dict, list[str]]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold-dir", type=Path, default=GOLD_DIR)
-    parser.add_argument("--built", type=Path, default=Path("corpora/econ/built"))
+    parser.add_argument("--built", type=Path, default=None, help="the built corpus (default: the user data directory's)")
     parser.add_argument("--only", choices=tuple(SPLIT_OF), default=None)
     parser.add_argument("--show", action="store_true", help="list the spans parsed wrongly")
     args = parser.parse_args()
+    if args.built is None:
+        from pipeline.corpora.econ import ensure_built
+
+        args.built = ensure_built()
     names = [args.only] if args.only else list(SPLIT_OF)
     print(f"{'file':<6} {'n':>4} {'all':>6} " + " ".join(f"{f:>9}" for f in FIELDS))
     shown = []

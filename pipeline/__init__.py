@@ -29,7 +29,8 @@ __all__ = ["Document", "KiwiKorean", "annotate", "blank", "default_model_path", 
 
 
 def load(name_or_path: str | Path | None = None, *, min_score: float | None = None, **kwargs) -> KiwiKorean:
-    """Load a pipeline: the shipped default when no name is given.
+    """Load a pipeline: the shipped default when no name is given (the installed
+    ``ko_econ_default`` model package, else a checkout's ``models/ko_econ_default``).
 
     Any spaCy pipeline directory saved by this project works, whichever backend
     (spaCy components or a fine-tuned transformers encoder) its NER uses.

@@ -239,6 +239,10 @@ def cmd_info(args) -> int:
     print(f"{meta.get('lang')}_{meta.get('name')} {meta.get('version')}  (licence: {meta.get('license') or 'not stated'})")
     if meta.get("description"):
         print(meta["description"])
+    if getattr(nlp, "path", None):  # the installed model package or a directory (a checkout's models/)
+        print(f"loaded from: {nlp.path}")
+    for source in meta.get("sources") or []:
+        print(f"source: {source.get('name')}  ({source.get('license') or 'licence not stated'})")
     print("components:")
     for name in nlp.pipe_names:
         labels = getattr(nlp.get_pipe(name), "labels", None)

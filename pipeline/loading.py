@@ -14,15 +14,23 @@ The same key always returns the same object, so changing that object (``add_pipe
 a component's threshold) changes it for every later caller in the process: that is
 the price of one pipeline per process, and :func:`clear` starts over.
 
+The default model is found where it is installed: first as a model package
+(``pip install ./packages/ko_econ_default``, spaCy's convention, so that a plain
+non-editable install works from any directory), then in a source checkout's
+``models/`` directory, where the training writes it (development).
+
 spaCy is imported only when a pipeline is first built, so importing this module
 (and ``pipeline``) stays cheap.
 """
 
 from __future__ import annotations
 
+import filecmp
+import importlib.util
 import json
 import os
 import threading
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,21 +58,53 @@ os.register_at_fork(after_in_child=_new_lock_in_child)
 BUILDS: Counter = Counter()
 
 
+def installed_model_path(name: str) -> Path | None:
+    """The pipeline directory inside an installed spaCy model package ``name``, or None.
+
+    A model package (spaCy's convention, as ``spacy package`` writes it) keeps ``meta.json``
+    beside its ``__init__.py`` and the pipeline in ``<lang>_<name>-<version>/``; its ``load()``
+    loads that directory, so loading the directory here gives the same pipeline while the
+    cache below keys it by path like any other. The package is found, not imported (its
+    ``__init__`` imports spaCy), and only for plain module names.
+    """
+    if not name.isidentifier():  # a path, or a dotted name whose parent find_spec would import
+        return None
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for root in map(Path, spec.submodule_search_locations):
+        if (root / "meta.json").is_file():
+            meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
+            data = root / f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
+            if (data / "config.cfg").is_file():
+                return data
+    return None
+
+
 def default_model_path() -> Path:
-    """Where the shipped default pipeline lives (``models/ko_econ_default``)."""
-    return MODELS_DIR / DEFAULT_MODEL
+    """Where the shipped default pipeline lives: the installed ``ko_econ_default`` package's
+    pipeline directory, else a checkout's ``models/ko_econ_default``."""
+    return installed_model_path(DEFAULT_MODEL) or MODELS_DIR / DEFAULT_MODEL
 
 
 def resolve(name_or_path: str | Path | None) -> Path:
-    """The directory a model name means: None the default, else a path, else a name under models/.
+    """The directory a model name means: None the default, else a path, else an installed model
+    package of that name, else a name under a checkout's models/.
 
     Raises FileNotFoundError naming the path, so that a typo is reported before any loading.
     """
-    path = Path(name_or_path) if name_or_path is not None else default_model_path()
-    if not path.exists() and name_or_path is not None and (MODELS_DIR / str(name_or_path)).exists():
-        path = MODELS_DIR / str(name_or_path)
+    if name_or_path is None:
+        path = default_model_path()
+    else:
+        path = Path(name_or_path)
+        if not path.exists():
+            in_checkout = MODELS_DIR / str(name_or_path)
+            path = installed_model_path(str(name_or_path)) or (in_checkout if in_checkout.exists() else path)
     if not path.exists():
-        raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk()")
+        hint = ""
+        if name_or_path in (None, DEFAULT_MODEL):
+            hint = f", or install the model package (pip install ./packages/{DEFAULT_MODEL} in a checkout)"
+        raise FileNotFoundError(f"no pipeline at {path}: give a directory saved with nlp.to_disk(){hint}")
     return path
 
 
@@ -112,10 +152,29 @@ def _build(path: Path, min_score: float | None, kwargs: dict) -> KiwiKorean:
     # once their modules are imported, and `import pipeline` leaves them out (it must stay cheap)
     from . import components  # noqa: F401
 
+    _warn_if_checkout_differs(path)
     nlp = spacy.load(path, **kwargs)
     if min_score is not None and "triple_assembler" in nlp.pipe_names:
         nlp.get_pipe("triple_assembler").min_score = float(min_score)
     return nlp
+
+
+def _warn_if_checkout_differs(path: Path) -> None:
+    """Warn when the installed model package is loaded while this checkout's ``models/`` holds
+    another version of it: after retraining into ``models/ko_econ_default``, ``pipeline.load()``
+    would otherwise keep serving the installed copy without a word."""
+    checkout = MODELS_DIR / DEFAULT_MODEL
+    if path != installed_model_path(DEFAULT_MODEL) or not checkout.is_dir():
+        return
+    ours = {p.relative_to(checkout): p for p in checkout.rglob("*") if p.is_file() and p.name != "README.md"}
+    theirs = {p.relative_to(path): p for p in path.rglob("*") if p.is_file() and p.name != "README.md"}
+    if ours.keys() == theirs.keys() and all(filecmp.cmp(ours[k], theirs[k], shallow=False) for k in ours):
+        return
+    warnings.warn(
+        f"loading the installed {DEFAULT_MODEL} package ({path}), which differs from {checkout} in this checkout: "
+        f"reinstall it (pip install ./packages/{DEFAULT_MODEL}) or load the directory by its path",
+        stacklevel=3,
+    )
 
 
 def shared_blank() -> KiwiKorean:

@@ -1,6 +1,6 @@
 """Draw the outcome-value gold samples (corpora/econ/values/) from the built corpus.
 
-    python scripts/sample_outcome_values.py --split train|dev [--built corpora/econ/built] [--seed 12] [--n 200]
+    python scripts/sample_outcome_values.py --split train|dev [--built DIR] [--seed 12] [--n 200]
         [--exclude corpora/econ/values/check.jsonl ...]
 
 Why a script: the sample must be repeatable. It takes every OUTCOME span of the real
@@ -66,12 +66,16 @@ def draw(path: Path, seed: int, n: int, exclude: list[Path] | None = None) -> li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--built", type=Path, default=Path("corpora/econ/built"))
+    parser.add_argument("--built", type=Path, default=None, help="the built corpus (default: the user data directory's)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--split", choices=("train", "dev"), required=True)
     parser.add_argument("--exclude", type=Path, nargs="*", default=[], help="gold files whose spans are not drawn again")
     args = parser.parse_args()
+    if args.built is None:
+        from pipeline.corpora.econ import ensure_built
+
+        args.built = ensure_built()
     for span in draw(args.built / f"{args.split}.jsonl", args.seed, args.n, args.exclude):
         print(json.dumps({**span, **{f: None for f in FIELDS}}, ensure_ascii=False))
 

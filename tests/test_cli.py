@@ -136,6 +136,7 @@ def test_every_subcommand_shows_examples_that_parse(capsys):
         "python -m pipeline corpus build",
         "python -m pipeline corpus validate",
         "python -m pipeline corpus stats",
+        "python -m pipeline corpus path",
         "python -m pipeline corpus export",
         "python -m pipeline corpus import",
         "python -m pipeline train",

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import shutil
 
 import pytest
 
@@ -13,9 +14,40 @@ from pipeline.document import Document, validate
 
 @pytest.fixture(scope="module")
 def built(data_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("econ")
-    counts = econ.build(data_dir, out)
+    """The corpus as the loaders build it on first use: into the user data directory, here a temporary one."""
+    home = tmp_path_factory.mktemp("data-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ECON_FACTS_DATA_HOME", str(home))
+        out = econ.ensure_built(data_dir)
+        assert econ.ensure_built(data_dir) == out == econ.built_dir()  # built once, then found
+    assert out.parent == home / "corpora" / "econ"
+    counts = {split: len(_docs(out / f"{split}.jsonl")) for split in econ.SPLITS}
     return out, counts
+
+
+def test_the_built_corpus_stays_out_of_the_source_tree(built):
+    out, _ = built
+    assert not out.resolve().is_relative_to(econ.REPO.resolve())
+    assert sorted(p.name for p in out.iterdir()) == ["dev.jsonl", "test.jsonl", "train.jsonl"]  # no leftover temporary files
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_an_edited_annotation_gets_a_build_of_its_own(tmp_path, monkeypatch):
+    """The built directory is keyed by the annotations: another state of them never reads this one's build."""
+    monkeypatch.setenv("ECON_FACTS_DATA_HOME", str(tmp_path / "home"))
+    copy = tmp_path / "econ"
+    for name in ("standoff", "synthetic"):
+        shutil.copytree(econ.ECON_DIR / name, copy / name)
+    shutil.copy2(econ.ECON_DIR / "splits.json", copy / "splits.json")
+    monkeypatch.setattr(econ, "ECON_DIR", copy)
+    before = econ.built_dir()
+    assert before.parent == tmp_path / "home" / "corpora" / "econ"
+    first = sorted((copy / "standoff").glob("*.jsonl"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert econ.built_dir() != before
+    monkeypatch.setattr(econ, "ECON_DIR", tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="ECON_FACTS_CORPORA"):
+        econ.built_dir()
 
 
 def _docs(path):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .sources import resolve_data_dir
+from .sources import annotations_dir, resolve_data_dir
 
 REPO = Path(__file__).resolve().parents[2]
-KLUE_SPLIT = REPO / "corpora" / "klue" / "split.json"
+KLUE_SPLIT = annotations_dir() / "klue" / "split.json"
 NAMES = ("econ", "klue")
 
 
@@ -39,13 +39,11 @@ def features():
 def records(name: str, split: str, data_dir=None) -> list[dict]:
     """The plain records of a corpus split (the econ corpus is built on first use)."""
     if name == "econ":
-        from .econ import BUILT_DIR, build
+        from .econ import SPLITS, ensure_built
 
-        path = BUILT_DIR / f"{split}.jsonl"
-        if not path.exists():
-            build(data_dir)
-        if not path.exists():
+        if split not in SPLITS:
             raise ValueError(f"econ has no split {split!r} (train, dev, test)")
+        path = ensure_built(data_dir) / f"{split}.jsonl"  # in the user data directory, built on first use
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if name == "klue":
         from .klue import to_records
@@ -67,11 +65,8 @@ def unlabelled_texts(data_dir=None):
     the econ dev and test splits is held out, and so is any KLUE sentence that repeats
     one of them, so a model never sees an evaluation text, labelled or not.
     """
-    from .econ import BUILT_DIR, build
     from .sources import KLUE_NER_TRAIN_RAW
 
-    if not (BUILT_DIR / "test.jsonl").exists():
-        build(data_dir)
     held_out = {r["text"] for split in ("dev", "test") for r in records("econ", split, data_dir)}
     held_out_norm = {" ".join(t.split()) for t in held_out}
     for r in records("econ", "train", data_dir):

@@ -35,11 +35,12 @@ def add_commands(sub) -> None:
         epilog=examples(
             "python -m pipeline corpus build",
             "python -m pipeline corpus build --data-dir /data/econ-shared --out /tmp/built",
+            "# another user data directory: ECON_FACTS_DATA_HOME=/tmp/econ-facts python -m pipeline corpus build",
         ),
         formatter_class=HelpFormatter,
     )
     b.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
-    b.add_argument("--out", type=Path, default=econ.BUILT_DIR, help=f"output directory (default: {econ.BUILT_DIR.relative_to(econ.REPO)})")
+    b.add_argument("--out", type=Path, default=None, help="output directory (default: the user data directory's, `corpus path`)")
     b.set_defaults(func=cmd_build)
 
     v = csub.add_parser(
@@ -48,7 +49,8 @@ def add_commands(sub) -> None:
         description="Check corpus files and print every problem with its file, line and record id; exit status 1 if there is any.",
         epilog=examples(
             "python -m pipeline corpus validate                                  # every stand-off and synthetic file",
-            "python -m pipeline corpus validate corpora/econ/built/dev.jsonl corpora/econ/built/test.jsonl",
+            'python -m pipeline corpus validate "$(python -m pipeline corpus path)"/dev.jsonl',
+            "python -m pipeline corpus validate /tmp/built/dev.jsonl /tmp/built/test.jsonl",
         ),
         formatter_class=HelpFormatter,
     )
@@ -63,16 +65,26 @@ def add_commands(sub) -> None:
         epilog=examples("python -m pipeline corpus stats", "python -m pipeline corpus stats --dir /tmp/built --json"),
         formatter_class=HelpFormatter,
     )
-    s.add_argument("--dir", type=Path, default=econ.BUILT_DIR, help="the built corpus (default: corpora/econ/built)")
+    s.add_argument("--dir", type=Path, default=None, help="the built corpus (default: the user data directory's, `corpus path`)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=cmd_stats)
+
+    w = csub.add_parser(
+        "path",
+        help="print the directory the built corpus goes to (in the user data directory)",
+        description="Print the directory `corpus build` writes to and the corpus loaders read from: one per state of the "
+        "annotations, in the user data directory ($ECON_FACTS_DATA_HOME, else the platform's, e.g. ~/.local/share/econ-facts).",
+        epilog=examples("python -m pipeline corpus path", '# its files: ls "$(python -m pipeline corpus path)"'),
+        formatter_class=HelpFormatter,
+    )
+    w.set_defaults(func=cmd_path)
 
     e = csub.add_parser(
         "export",
         help="write corpus documents (as annotations) or annotate output (as predictions) as Label Studio tasks (JSON)",
         description="Gold corpus records become annotations; annotate output (scored) becomes predictions tagged with the model.",
         epilog=examples(
-            "python -m pipeline corpus export corpora/econ/built/dev.jsonl -o tasks.json --config config.xml",
+            'python -m pipeline corpus export "$(python -m pipeline corpus path)"/dev.jsonl -o tasks.json --config config.xml',
             "# annotate's output (out.jsonl, beside its out.jsonl.run.json) goes as predictions of its model",
             "python -m pipeline corpus export out.jsonl -o tasks.json --config ls.xml",
         ),
@@ -112,11 +124,21 @@ def add_commands(sub) -> None:
 
 def cmd_build(args) -> int:
     try:
-        counts = econ.build(args.data_dir, args.out)
+        out = args.out or econ.built_dir()
+        counts = econ.build(args.data_dir, out)
     except (econ.CorpusError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {', '.join(f'{s}: {n} documents' for s, n in counts.items())} to {args.out}")
+    print(f"wrote {', '.join(f'{s}: {n} documents' for s, n in counts.items())} to {out}")
+    return 0
+
+
+def cmd_path(args) -> int:
+    try:
+        print(econ.built_dir())
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -202,9 +224,14 @@ def corpus_stats(directory: Path) -> dict:
 
 
 def cmd_stats(args) -> int:
-    stats = corpus_stats(args.dir)
+    try:
+        where = args.dir or econ.built_dir()
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    stats = corpus_stats(where)
     if not stats:
-        print(f"error: no built corpus in {args.dir}; run `python -m pipeline corpus build` first", file=sys.stderr)
+        print(f"error: no built corpus in {where}; run `python -m pipeline corpus build` first", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=1))

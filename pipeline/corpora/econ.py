@@ -5,20 +5,28 @@
 documents the team wrote, whole. :func:`build` joins each stand-off record with its
 text from the data directory, adds the relations that its triples imply, assigns
 the split from ``corpora/econ/splits.json`` and writes ``{train,dev,test}.jsonl``.
+
+The built files hold outside texts, so they go to the user data directory
+(:mod:`pipeline.userdata`), never into the source tree or the install: :func:`built_dir`
+names one directory per state of the annotations, which :func:`ensure_built` fills on first use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sources import fetch_text, resolve_data_dir, text_sha256
+from ..userdata import data_home
+from .sources import annotations_dir, fetch_text, resolve_data_dir, text_sha256
 
-REPO = Path(__file__).resolve().parents[2]
-ECON_DIR = REPO / "corpora" / "econ"
-BUILT_DIR = ECON_DIR / "built"
+ECON_DIR = annotations_dir() / "econ"
+REPO = ECON_DIR.parents[1]  # the checkout (or what stands for it): built records name their stand-off file relative to it
 SPLITS = ("train", "dev", "test")
 ROLES = ("company", "program", "outcome", "agency")
 #: relations a triple implies, between the main mentions of two of its roles
@@ -122,8 +130,52 @@ def join(rec: StandoffRecord, data_dir: Path | None) -> dict:
     return doc
 
 
-def build(data_dir=None, out_dir: Path = BUILT_DIR, *, files: list[Path] | None = None, add_sentences: bool = True) -> dict[str, int]:
-    """Write the corpus splits; return the number of documents in each."""
+def built_dir() -> Path:
+    """Where the corpus built from the annotations as they stand now lives, in the user data directory.
+
+    One directory per state of the inputs (a hash of every stand-off and synthetic file, the
+    splits and this module, which decides what a build writes): checkouts at different
+    revisions sharing one user data directory never read each other's build, and an edited
+    annotation is rebuilt instead of served stale.
+    """
+    if not (ECON_DIR / "splits.json").is_file():
+        raise FileNotFoundError(
+            f"the econ corpus's annotations are not at {ECON_DIR}: work in a checkout of econ-facts, "
+            "or set ECON_FACTS_CORPORA to a checkout's corpora/ directory"
+        )
+    digest = hashlib.sha256()
+    for path in [*standoff_files(ECON_DIR), ECON_DIR / "splits.json", Path(__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return data_home() / "corpora" / "econ" / digest.hexdigest()[:16]
+
+
+def ensure_built(data_dir=None) -> Path:
+    """:func:`built_dir`, built first if it is not complete; returns it.
+
+    The build goes to a temporary directory beside it and is renamed into place, so a process
+    never reads a half-written split, and of two processes building at once one rename wins.
+    """
+    out = built_dir()
+    if all((out / f"{split}.jsonl").exists() for split in SPLITS):
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        build(data_dir, tmp)
+        try:
+            os.rename(tmp, out)
+        except OSError:  # another process renamed its build into place first (or left a partial one)
+            if not all((out / f"{split}.jsonl").exists() for split in SPLITS):
+                shutil.rmtree(out, ignore_errors=True)
+                os.rename(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def build(data_dir=None, out_dir: Path | None = None, *, files: list[Path] | None = None, add_sentences: bool = True) -> dict[str, int]:
+    """Write the corpus splits to ``out_dir`` (default :func:`built_dir`); return the number of documents in each."""
+    out_dir = built_dir() if out_dir is None else Path(out_dir)
     root = resolve_data_dir(data_dir)
     split_of = load_splits()
     docs: dict[str, list[dict]] = {s: [] for s in SPLITS}

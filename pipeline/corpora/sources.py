@@ -45,6 +45,17 @@ def default_data_dir() -> Path | None:
     return None
 
 
+def annotations_dir() -> Path:
+    """The project's own annotations (``corpora/`` of a checkout: stand-off files, splits).
+
+    ``$ECON_FACTS_CORPORA`` wins (an installed package has no checkout beside it); else the
+    ``corpora/`` directory of the checkout this package runs from. Only the corpus tools need
+    it, never annotation with a model.
+    """
+    env = os.environ.get("ECON_FACTS_CORPORA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "corpora"
+
+
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
     """Return a usable data directory or raise a message that says what to do."""
     path = Path(data_dir) if data_dir is not None else default_data_dir()

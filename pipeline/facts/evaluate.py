@@ -14,9 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..corpora.sources import annotations_dir
 from ..normalize import canonical_name, canonical_program, parse_outcome_at
 
-REPRINTS = Path(__file__).resolve().parents[2] / "corpora" / "reprints" / "reprints.jsonl"
+REPRINTS = annotations_dir() / "reprints" / "reprints.jsonl"  # the checkout's corpora/, or $ECON_FACTS_CORPORA
 
 
 def load_reprints(path: str | Path = REPRINTS) -> list[dict]:

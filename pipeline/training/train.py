@@ -260,7 +260,15 @@ def train_pipeline(
                     "url": "https://github.com/KLUE-benchmark/KLUE",
                     "license": "CC BY-SA 4.0",
                 },
+                {
+                    "name": "kiwipiepy 0.24 (Kiwi morphological analyser and its model)",
+                    "url": "https://github.com/bab2min/kiwipiepy",
+                    "license": "Apache-2.0; a dependency, not part of the model files",
+                },
             ],
+            # spaCy's package convention: these become the model package's install requirements
+            # (packages/ko_econ_default/setup.py), since the pipeline's components are econ-facts's
+            "requirements": ["econ-facts>=0.1,<0.2"],
         }
     )
     card = output / "README.md"
