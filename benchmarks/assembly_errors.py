@@ -32,7 +32,8 @@ from triple_quality import predict  # this folder is on the path when the script
 
 import pipeline
 from pipeline import corpora, scoring
-from pipeline.scoring import relaxed_match, slot_texts, triple_match
+from pipeline.core.matching import relaxed_match
+from pipeline.scoring import slot_texts, triple_match
 
 GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|팀|농가|소상공인|스타트업|회원사")
 

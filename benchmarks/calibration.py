@@ -16,7 +16,7 @@ import argparse
 
 import pipeline
 from pipeline import corpora
-from pipeline.document import from_spacy
+from pipeline.core.document import from_spacy
 from pipeline.scoring import judge_triples
 
 

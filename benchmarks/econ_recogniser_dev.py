@@ -21,8 +21,8 @@ from pipeline import (
     components,  # noqa: F401  (factories)
     corpora,
 )
-from pipeline.corpora.schema_rules import ENTITY_LABELS
-from pipeline.document import from_spacy
+from pipeline.core.document import from_spacy
+from pipeline.core.schema import ENTITY_LABELS
 from pipeline.scoring import score_entities
 from pipeline.span_classifier import EconSpanClassifier, decode
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 # Only light modules here: `import pipeline` (and so `python -m pipeline --help`) must not pay
 # for spaCy, Kiwi, pyarrow or datasets. Those load on first use; see __getattr__ below.
-from .document import Document, from_spacy, validate
+from .core.document import Document, from_spacy, validate
 from .loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
 
 if TYPE_CHECKING:

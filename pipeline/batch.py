@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import readers
-from .document import from_spacy
-from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
+from .core.arrow import annotation_features
+from .core.document import from_spacy
+from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
 from .writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
 
@@ -639,17 +640,6 @@ def _progress_bar(inputs: list[str], initial: int, *, enabled: bool):
 # -- Hugging Face datasets ----------------------------------------------------------------------
 
 
-def annotation_features():
-    """The ``datasets.Features`` of the columns :func:`annotate_dataset` adds."""
-    import pyarrow as pa
-    from datasets import Features
-
-    from .writers import annotation_schema
-
-    schema = annotation_schema()
-    return Features.from_arrow_schema(schema.append(pa.field("annotation_error", pa.string())))
-
-
 class DatasetAnnotator:
     """The function :func:`annotate_dataset` maps: picklable, loads its model once per process."""
 
@@ -666,7 +656,7 @@ class DatasetAnnotator:
         ]
         todo = [c.text for c in checked if isinstance(c, readers.Item)]
         done = iter(annotate_texts(nlp, todo))
-        from .writers import annotation_columns, annotation_schema
+        from .core.arrow import annotation_columns, annotation_schema
 
         out: dict[str, list] = {name: [] for name in annotation_schema().names + ["annotation_error"]}
         for c in checked:

@@ -20,9 +20,9 @@ import sys
 
 from . import readers
 from .cli_help import HelpFormatter, examples
+from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .corpora import cli as corpus_cli
 from .facts import cli as facts_cli
-from .limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .training import cli as training_cli
 
 
@@ -298,7 +298,7 @@ def _add_schema(sub) -> None:
 
 
 def cmd_schema(args) -> int:
-    from .json_schema import dumps_schema  # pyarrow only when asked for
+    from .core.json_schema import dumps_schema  # pyarrow only when asked for
 
     text = dumps_schema()
     if args.output == "-":

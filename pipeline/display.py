@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Literal
 
-from .corpora.klue import STANDARD_LABELS
-from .corpora.schema_rules import ENTITY_LABELS, RELATION_LABELS
-from .document import Document, Triple, from_spacy
+from .core.document import Document, Triple, from_spacy
+from .core.schema import ENTITY_LABELS, RELATION_LABELS, STANDARD_LABELS
 
 __all__ = ["ENTITY_COLORS", "RELATION_COLORS", "display", "render_html", "to_document"]
 

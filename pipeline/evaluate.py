@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .corpora.klue import STANDARD_LABELS
-from .corpora.schema_rules import ENTITY_LABELS
-from .document import from_spacy
-from .scoring import PRF, exact_match, max_matching, relaxed_match, score_entities, score_triples
+from .core.document import from_spacy
+from .core.matching import exact_match, relaxed_match
+from .core.schema import ENTITY_LABELS, STANDARD_LABELS
+from .scoring import PRF, max_matching, score_entities, score_triples
 
 
 def read_data(spec: str, data_dir=None) -> list[dict]:

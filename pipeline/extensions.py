@@ -4,7 +4,7 @@
 indices into ``doc.spans["econ"]``; ``doc._.relation_scores``: the probability of
 every candidate pair, ``{(head, tail, label): p}``, which the triple assembler
 weighs below the relation threshold too; ``doc._.triples``:
-:class:`~pipeline.document.Triple` records.
+:class:`~pipeline.core.document.Triple` records.
 
 All three live in ``doc.user_data`` in a msgpack-safe form (lists and dicts of
 plain values), so a Doc travels with ``DocBin(store_user_data=True)`` and comes
@@ -44,7 +44,7 @@ def _set_scores(doc: Doc, value) -> None:
 
 
 def _get_triples(doc: Doc):
-    from .document import Triple
+    from .core.document import Triple
 
     stored = doc.user_data.get(_TRIPLES)
     return None if stored is None else [Triple.from_dict(_plain(t)) for t in stored]

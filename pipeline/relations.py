@@ -29,8 +29,8 @@ from thinc.api import Model, Optimizer, SparseLinear, chain, softmax_activation
 from thinc.types import Floats2d
 
 from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
-from .corpora.schema_rules import RELATION_SIGNATURES
-from .document import ECON_SPANS_KEY
+from .core.document import ECON_SPANS_KEY
+from .core.schema import RELATION_SIGNATURES
 
 NONE = "NONE"
 LABELS = (NONE, *RELATION_SIGNATURES)

@@ -8,28 +8,11 @@ bipartite matching per document) and the counts are summed over documents.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-_STRIP = re.compile(r"[\s'\"‘’“”`´′″「」『』〈〉《》<>]")
-
-
-def norm(text: str) -> str:
-    return _STRIP.sub("", text)
-
-
-def relaxed_match(a: str, b: str) -> bool:
-    a, b = norm(a), norm(b)
-    if not a or not b:
-        return False
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return short in long_ and 2 * len(short) >= len(long_)
-
-
-def exact_match(a: str, b: str) -> bool:
-    return norm(a) == norm(b)
+from .core.matching import relaxed_match
 
 
 @dataclass

@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from thinc.api import Model
 
 from . import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
-from .document import ECON_SPANS_KEY
+from .core.document import ECON_SPANS_KEY
 from .entities import score_econ_spans
 
 DEFAULT_CONFIG = {

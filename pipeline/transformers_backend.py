@@ -54,8 +54,8 @@ from spacy.training import Example
 from spacy.util import minibatch
 
 from . import extensions  # noqa: F401  (doc._.relations, doc._.relation_scores)
-from .corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES
-from .document import ECON_SPANS_KEY
+from .core.document import ECON_SPANS_KEY
+from .core.schema import ENTITY_LABELS, RELATION_SIGNATURES, STANDARD_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .language import KiwiKorean
@@ -63,7 +63,6 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 #: KLUE's labels: the standard layer's default label set.
-STANDARD_LABELS = ("PS", "LC", "OG", "DT", "TI", "QT")
 LAYERS = ("econ", "standard")
 #: Relation classes; index 0 is "no relation", as in :mod:`pipeline.relations`.
 RELATION_LABELS = ("NONE", *RELATION_SIGNATURES)

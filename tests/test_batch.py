@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import batch, readers, writers
 from pipeline.cli import main
-from pipeline.document import validate
+from pipeline.core.document import validate
 from pipeline.runstate import RunManifest, model_identity
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.document import Document, validate
+from pipeline.core.document import Document, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.document import ECON_SPANS_KEY, from_spacy
+from pipeline.core.document import ECON_SPANS_KEY, from_spacy
 from pipeline.fact_scorer import FactScorer, candidates, features, gold_labels
 from pipeline.triples import TripleAssembler
 

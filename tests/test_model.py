@@ -3,8 +3,8 @@
 import pytest
 
 import pipeline
-from pipeline.document import Document, validate
-from pipeline.scoring import relaxed_match
+from pipeline.core.document import Document, validate
+from pipeline.core.matching import relaxed_match
 
 
 @pytest.fixture(scope="module")
@@ -162,11 +162,12 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
     from datasets import Dataset
 
     from pipeline import writers
+    from pipeline.core import arrow
 
     record = pipeline.extract(seed_text, nlp=nlp)
     assert record["triples"] and record["standard_entities"]
     fields = [k for k in record if k not in ("id", "text")]
-    assert set(fields) == set(writers.annotation_schema().names)
+    assert set(fields) == set(arrow.annotation_schema().names)
     row = pipeline.annotate_dataset(Dataset.from_dict({"text": [seed_text]}), nlp=nlp)[0]
     part = tmp_path / "p.parquet"
     pq.write_table(_table(writers, record), part)
@@ -179,7 +180,9 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
 def _table(writers, record):
     import pyarrow as pa
 
-    return pa.Table.from_pylist([writers.parquet_row(record)], schema=writers.parquet_schema())
+    from pipeline.core import arrow
+
+    return pa.Table.from_pylist([writers.parquet_row(record)], schema=arrow.parquet_schema())
 
 
 def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_path):

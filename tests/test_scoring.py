@@ -12,9 +12,10 @@ from spacy.language import Language
 from spacy.tokens import SpanGroup
 
 import pipeline
-from pipeline.document import ECON_SPANS_KEY, Slot, Triple
+from pipeline.core.document import ECON_SPANS_KEY, Slot, Triple
+from pipeline.core.matching import exact_match, relaxed_match
 from pipeline.evaluate import evaluate, format_report, score_relations
-from pipeline.scoring import exact_match, judge_triples, relaxed_match, score_entities, score_triples
+from pipeline.scoring import judge_triples, score_entities, score_triples
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_span_classifier_learns_and_round_trips(tmp_path):
 def test_span_classifier_output_reads_as_a_document(tmp_path):
     """The rest of the pipeline reads doc.spans["econ"]: from_spacy must see the entities."""
     import pipeline
-    from pipeline.document import from_spacy
+    from pipeline.core.document import from_spacy
 
     nlp = _trained(pipeline.blank)
     text = "창진원의 초기창업패키지에 선정된 한빛로보틱스는 수출 50만 달러를 달성했다."

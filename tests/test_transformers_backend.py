@@ -17,8 +17,8 @@ pytest.importorskip("tokenizers", reason=f"tokenizers is not installed; {_EXTRA}
 
 import pipeline  # noqa: E402
 from pipeline import transformers_backend as tb  # noqa: E402
-from pipeline.corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES  # noqa: E402
-from pipeline.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
+from pipeline.core.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
+from pipeline.core.schema import ENTITY_LABELS, RELATION_SIGNATURES  # noqa: E402
 from pipeline.relations import candidate_pairs  # noqa: E402
 from pipeline.transformers_backend import MODEL_DIR  # noqa: E402
 

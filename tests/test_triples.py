@@ -3,9 +3,10 @@
 import pytest
 
 import pipeline
-from pipeline.document import ECON_SPANS_KEY
+from pipeline.core.document import ECON_SPANS_KEY
+from pipeline.core.matching import exact_match, relaxed_match
 from pipeline.fact_scorer import features
-from pipeline.scoring import exact_match, relaxed_match, score_triples
+from pipeline.scoring import score_triples
 from pipeline.triples import TripleAssembler, alias_clusters
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
-from ..scoring import PRF, TRIPLE_PARTS, exact_match, max_matching, relaxed_match, score_entities, slot_texts
+from ..core.matching import exact_match, relaxed_match
+from ..scoring import PRF, TRIPLE_PARTS, max_matching, score_entities, slot_texts
 from .econ import ECON_DIR, iter_standoff, join
 from .sources import resolve_data_dir
 

@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from ..cli_help import HelpFormatter, examples
-from ..document import Document, validate
+from ..core.document import Document, validate
+from ..core.schema import ENTITY_LABELS
 from . import econ, labelstudio, review
-from .schema_rules import ENTITY_LABELS
 
 
 def add_commands(sub) -> None:

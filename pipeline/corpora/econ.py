@@ -151,7 +151,7 @@ def build(data_dir=None, out_dir: Path = BUILT_DIR, *, files: list[Path] | None 
 
 def _add_sentences(docs: dict[str, list[dict]]) -> None:
     """Kiwi's sentence spans, so the built files are complete SCHEMA.md records."""
-    from ..document import sentence_spans
+    from ..core.document import sentence_spans
     from ..language import blank
 
     nlp = blank()

@@ -26,8 +26,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from ..core.schema import ENTITY_LABELS, RELATION_LABELS
 from .econ import IMPLIED
-from .schema_rules import ENTITY_LABELS, RELATION_LABELS
 
 LABEL_CONFIG = (
     "<View>\n  <Relations>\n"

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from .klue import STANDARD_LABELS
+from ..core.schema import STANDARD_LABELS
 
 MAP_PATH = Path(__file__).resolve().parents[1] / "data" / "konec_to_klue.tsv"
 #: tokens that KLUE leaves out of a date, time or quantity (konec keeps some in: ``12일부터``)

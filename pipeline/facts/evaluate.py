@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..normalize import canonical_name, canonical_program, parse_outcome_at
+from ..core.normalize import canonical_name, canonical_program, parse_outcome_at
 
 REPRINTS = Path(__file__).resolve().parents[2] / "corpora" / "reprints" / "reprints.jsonl"
 

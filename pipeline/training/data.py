@@ -18,7 +18,7 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
 from .. import extensions  # noqa: F401  (doc._.relations)
-from ..document import ECON_SPANS_KEY
+from ..core.document import ECON_SPANS_KEY
 
 _PARTICLE_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SW", "SO", "VCP")
 

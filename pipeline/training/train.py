@@ -280,7 +280,7 @@ def train_pipeline(
 
 def fact_docs(nlp, records: list[dict], *, predicted: bool = False) -> list:
     """Docs with econ spans (gold, or the recogniser's with ``predicted``) and relation scores."""
-    from ..document import ECON_SPANS_KEY
+    from ..core.document import ECON_SPANS_KEY
 
     if predicted:
         with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p in ("ner", "triple_assembler")]):
@@ -339,7 +339,7 @@ def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0, k
 def calibrate_scores(nlp, dev: list[dict]) -> None:
     """Platt-scale the scorer on the full pipeline's triples on dev (predicted entities), so that a
     triple's score is the chance that it is right."""
-    from ..document import from_spacy
+    from ..core.document import from_spacy
     from ..scoring import judge_triples
 
     scorer = nlp.get_pipe("triple_assembler").scorer

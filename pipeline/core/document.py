@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES
+from .schema import ENTITY_LABELS, RELATION_SIGNATURES
 
 TRIPLE_ROLES = ("company", "program", "outcome", "agency")
 
