@@ -1,6 +1,6 @@
 """Company–program–outcome facts from Korean economic news.
 
-Data flows text → Kiwi tokens (:mod:`pipeline.tokens`) → entities
+Data flows text → Kiwi tokens (:mod:`pipeline.language.tokens`) → entities
 (:mod:`pipeline.entities`) → relations (:mod:`pipeline.relations`) → triples
 (:mod:`pipeline.triples`) → writers (:mod:`pipeline.writers`).
 

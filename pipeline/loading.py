@@ -4,7 +4,7 @@
 runner's model resolver (:func:`pipeline.batch.load_model`) and the CLI all come
 here, so a process that loads the default model and then calls ``extract`` holds
 one pipeline, not two (each costs seconds and, through its Kiwi tokenizer, hundreds
-of MB). Kiwi itself is shared one level down, in :mod:`pipeline.tokens`: pipelines
+of MB). Kiwi itself is shared one level down, in :mod:`pipeline.language.tokens`: pipelines
 that differ only in ``min_score`` or in config overrides build it once too.
 
 A cached pipeline is keyed by what makes it differ: its directory, a fingerprint of

@@ -28,9 +28,9 @@ from spacy.util import registry
 from thinc.api import Model, Optimizer, SparseLinear, chain, softmax_activation
 from thinc.types import Floats2d
 
-from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 from .core.document import ECON_SPANS_KEY
 from .core.schema import RELATION_SIGNATURES
+from .language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 
 NONE = "NONE"
 LABELS = (NONE, *RELATION_SIGNATURES)

@@ -2,7 +2,7 @@
 
 A transition-based recogniser commits to one segmentation, left to right; a span that
 it misses early is gone. A span classifier scores every candidate that the Kiwi
-suggester (``pipeline.suggesters``) proposes, so its recall is capped by the
+suggester (``pipeline.language.suggesters``) proposes, so its recall is capped by the
 suggester's (0.993 of gold dev spans), not by a greedy decoder. This is spaCy's
 single-label ``spancat`` (softmax over COMPANY, AGENCY, PROGRAM, OUTCOME and "none")
 with a decoder that follows SCHEMA.md: entities never overlap, so candidates are taken
@@ -25,9 +25,9 @@ from spacy.pipeline.spancat import DEFAULT_SPANCAT_SINGLELABEL_MODEL, SpanCatego
 from spacy.tokens import Doc, Span, SpanGroup
 from thinc.api import Model
 
-from . import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
 from .core.document import ECON_SPANS_KEY
 from .entities import score_econ_spans
+from .language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
 
 DEFAULT_CONFIG = {
     "spans_key": ECON_SPANS_KEY,

@@ -53,9 +53,9 @@ from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example
 from spacy.util import minibatch
 
-from . import extensions  # noqa: F401  (doc._.relations, doc._.relation_scores)
 from .core.document import ECON_SPANS_KEY
 from .core.schema import ENTITY_LABELS, RELATION_SIGNATURES, STANDARD_LABELS
+from .language import extensions  # noqa: F401  (doc._.relations, doc._.relation_scores)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .language import KiwiKorean

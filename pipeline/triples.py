@@ -27,11 +27,11 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 from .core.document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
 from .core.matching import norm, relaxed_match
 from .core.normalize import canonical_name, canonical_program, parse_outcome_at
 from .fact_scorer import Context, FactScorer, candidates, features
+from .language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 
 _ANAPHORA = re.compile(r"(이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가)")
 _PAREN_ALIAS = re.compile(r"^\s*[\(（]\s*(?:이하\s*)?['‘\"“]?\s*$")

@@ -56,7 +56,8 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     kiwipiepy.Kiwi (the caches are emptied for the test and restored after it)."""
     import kiwipiepy
 
-    from pipeline import batch, loading, tokens
+    from pipeline import batch, loading
+    from pipeline.language import tokens
 
     assert pipeline.load() is nlp and pipeline.load(pipeline.default_model_path()) is nlp
     monkeypatch.setattr(loading, "_PIPELINES", {})

@@ -44,7 +44,7 @@ def _set_scores(doc: Doc, value) -> None:
 
 
 def _get_triples(doc: Doc):
-    from .core.document import Triple
+    from ..core.document import Triple
 
     stored = doc.user_data.get(_TRIPLES)
     return None if stored is None else [Triple.from_dict(_plain(t)) for t in stored]

@@ -54,7 +54,7 @@ def cong_vectors(
 
 def save_vectors_pipeline(forms: list[str], vectors: numpy.ndarray, path: Path) -> Path:
     """A blank ``ko_kiwi`` pipeline holding the vectors, usable as ``[initialize] vectors``."""
-    from .language import blank
+    from . import blank
 
     nlp = blank()
     nlp.vocab.reset_vectors(width=vectors.shape[1])
