@@ -1,8 +1,8 @@
 """Company–program–outcome facts from Korean economic news.
 
 Data flows text → Kiwi tokens (:mod:`pipeline.language.tokens`) → entities
-(:mod:`pipeline.entities`) → relations (:mod:`pipeline.relations`) → triples
-(:mod:`pipeline.triples`) → writers (:mod:`pipeline.writers`).
+(:mod:`pipeline.components.entities`) → relations (:mod:`pipeline.components.relations`) → triples
+(:mod:`pipeline.components.triples`) → writers (:mod:`pipeline.writers`).
 
 >>> import pipeline
 >>> nlp = pipeline.load()                       # the shipped default model

@@ -3,8 +3,8 @@
 import numpy
 
 import pipeline
+from pipeline.components.gazetteer import konec_class, read_konec_forms
 from pipeline.corpora.sources import KONEC_FORMS
-from pipeline.gazetteer import konec_class, read_konec_forms
 from pipeline.language.vectors import cong_vectors, save_vectors_pipeline
 
 

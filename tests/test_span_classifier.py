@@ -1,4 +1,4 @@
-"""The Kiwi suggester and the econ span classifier (pipeline/language/suggesters.py, pipeline/span_classifier.py)."""
+"""The Kiwi suggester and the econ span classifier (pipeline/language/suggesters.py, pipeline/components/span_classifier.py)."""
 
 import numpy
 import pytest
@@ -6,8 +6,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import fix_random_seed
 
+from pipeline.components.span_classifier import decode
 from pipeline.language.suggesters import candidate_spans, kiwi_suggester
-from pipeline.span_classifier import decode
 
 SENTENCE = "중진공의 구조혁신지원사업에 참여한 ㈜블루오션텍은 매출이 전년 대비 20% 증가했다."
 

@@ -99,7 +99,7 @@ def cmd_train(args) -> int:
     layers = tuple(x.strip() for x in args.layers.split(",") if x.strip())
     if args.backend == "transformers":
         from .. import corpora
-        from ..transformers_backend import train_token_classifier
+        from .hf import train_token_classifier
 
         layer = layers[0] if layers[0] in ("econ", "standard") else "econ"
         corpus = "econ" if layer == "econ" else "klue"

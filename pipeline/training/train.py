@@ -238,7 +238,7 @@ def train_pipeline(
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     if econ_min_score is not None:
-        from ..span_classifier import EconSpanClassifier
+        from ..components.span_classifier import EconSpanClassifier
 
         if not isinstance(nlp.get_pipe("econ_ner"), EconSpanClassifier):
             raise ValueError("econ_min_score applies to a span classifier (econ_spancat) only")
@@ -301,7 +301,7 @@ def fact_docs(nlp, records: list[dict], *, predicted: bool = False) -> list:
 
 
 def fact_examples(nlp, docs: list, records: list[dict]) -> tuple[list[dict], list[int]]:
-    from ..fact_scorer import candidates, features, gold_labels
+    from ..components.fact_scorer import candidates, features, gold_labels
 
     assembler = nlp.get_pipe("triple_assembler")
     feats, labels = [], []
@@ -353,9 +353,9 @@ def calibrate_scores(nlp, dev: list[dict]) -> None:
 def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float, float], dict]:
     """The scorer's three thresholds (best, further, listed firms) with the best relaxed triple F1 on ``docs`` (dev); F1 by pair.
     Candidates are scored once; each pair of thresholds only re-runs the selection."""
-    from ..fact_scorer import candidates, features
+    from ..components.fact_scorer import candidates, features
+    from ..components.triples import select
     from ..scoring import score_triples
-    from ..triples import select
 
     assembler = nlp.get_pipe("triple_assembler")
     scored = []

@@ -27,11 +27,11 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .core.document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
-from .core.matching import norm, relaxed_match
-from .core.normalize import canonical_name, canonical_program, parse_outcome_at
+from ..core.document import ECON_SPANS_KEY, Slot, Triple, trimmed_offsets
+from ..core.matching import norm, relaxed_match
+from ..core.normalize import canonical_name, canonical_program, parse_outcome_at
+from ..language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 from .fact_scorer import Context, FactScorer, candidates, features
-from .language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 
 _ANAPHORA = re.compile(r"(이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가)")
 _PAREN_ALIAS = re.compile(r"^\s*[\(（]\s*(?:이하\s*)?['‘\"“]?\s*$")
@@ -240,7 +240,7 @@ def select(
     ``threshold``; further candidates of the same outcome over ``second_threshold`` (the same
     award for five listed firms, a prize that a support program also helped win); one triple per
     (company, program, outcome text); then the firms listed with a chosen firm (its
-    :meth:`~pipeline.fact_scorer.Context.chain`: 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상)
+    :meth:`~pipeline.components.fact_scorer.Context.chain`: 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상)
     share its fact when their own candidate scores ``chain_threshold``; a figure restated in the
     document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}

@@ -8,7 +8,7 @@ around the two spans, the entities in between — and classified by a small netw
 by logistic regression over those sparse features (thinc's ``SparseLinear`` and a
 softmax: the bag-of-features idea of spaCy's ``TextCatBOW``). Small data favours such explicit
 cues over a deep encoder; the transformers variant lives in
-:mod:`pipeline.transformers_backend`.
+:mod:`pipeline.components.hf`.
 
 Predictions go to ``doc._.relations`` as ``(head, tail, label, score)`` with
 indices into ``doc.spans["econ"]``.
@@ -28,9 +28,9 @@ from spacy.util import registry
 from thinc.api import Model, Optimizer, SparseLinear, chain, softmax_activation
 from thinc.types import Floats2d
 
-from .core.document import ECON_SPANS_KEY
-from .core.schema import RELATION_SIGNATURES
-from .language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
+from ..core.document import ECON_SPANS_KEY
+from ..core.schema import RELATION_SIGNATURES
+from ..language import extensions  # noqa: F401  (registers doc._.relations, doc._.triples)
 
 NONE = "NONE"
 LABELS = (NONE, *RELATION_SIGNATURES)

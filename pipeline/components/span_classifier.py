@@ -25,9 +25,9 @@ from spacy.pipeline.spancat import DEFAULT_SPANCAT_SINGLELABEL_MODEL, SpanCatego
 from spacy.tokens import Doc, Span, SpanGroup
 from thinc.api import Model
 
-from .core.document import ECON_SPANS_KEY
+from ..core.document import ECON_SPANS_KEY
+from ..language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
 from .entities import score_econ_spans
-from .language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
 
 DEFAULT_CONFIG = {
     "spans_key": ECON_SPANS_KEY,

@@ -1,6 +1,6 @@
 """A learned scorer of candidate facts: which (company, program, outcome) a document states.
 
-The rule assembler (:mod:`pipeline.triples`) decides a fact from a few relation
+The rule assembler (:mod:`pipeline.components.triples`) decides a fact from a few relation
 scores and thresholds. A reader weighs more: how far apart the three mentions
 are, whether another firm stands closer to the outcome, whether the company is a
 participant group (``참여기업 120개사``) or the firm the story is about, whether
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.tokens import Doc, Span
 
-from .core.normalize import parse_outcome
+from ..core.normalize import parse_outcome
 
 _GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|지원|졸업|팀|농가|소상공인|사업자|스타트업|회원사")
 _ANAPHOR = re.compile(r"이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가|이들 기업|이들은")
@@ -362,7 +362,7 @@ def gold_labels(ctx: Context, cands: list[tuple[int, int, int]], gold_triples: I
     """1 for a candidate that states a gold triple: its outcome mention overlaps a gold outcome
     mention and matches it by SCHEMA.md's string rule, and some mention of its company entity and
     of its program entity matches the gold parts (any alias). Works for gold and predicted entities."""
-    from .core.matching import relaxed_match
+    from ..core.matching import relaxed_match
 
     def parts(slot: dict | None) -> list[dict]:
         return [slot, *slot.get("aliases", [])] if slot else []

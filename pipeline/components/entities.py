@@ -21,7 +21,7 @@ from spacy.training import Example
 from spacy.util import registry
 from thinc.api import Model
 
-from .core.document import ECON_SPANS_KEY
+from ..core.document import ECON_SPANS_KEY
 
 DEFAULT_ECON_NER_CONFIG = {
     "moves": None,
