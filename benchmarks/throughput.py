@@ -85,7 +85,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def stage_pipeline(docs: list[dict], model: str | None) -> dict:
-    from pipeline import batch, readers
+    from pipeline import batch
+    from pipeline.io import readers
 
     t0 = time.perf_counter()
     nlp = batch.load_model(model)

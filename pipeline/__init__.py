@@ -2,7 +2,7 @@
 
 Data flows text → Kiwi tokens (:mod:`pipeline.language.tokens`) → entities
 (:mod:`pipeline.components.entities`) → relations (:mod:`pipeline.components.relations`) → triples
-(:mod:`pipeline.components.triples`) → writers (:mod:`pipeline.writers`).
+(:mod:`pipeline.components.triples`) → writers (:mod:`pipeline.io.writers`).
 
 >>> import pipeline
 >>> nlp = pipeline.load()                       # the shipped default model

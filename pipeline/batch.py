@@ -9,7 +9,7 @@ records, and ``--resume`` skips exactly those N and appends the rest:
   off by SIGKILL mid-write, is removed and redone). Before an error line is
   written the output is flushed, so the two files never get ahead of each other.
 * Parquet: every committed part file stores N and the error file's length at the
-  time (see :mod:`pipeline.writers`); later error lines are cut off and redone.
+  time (see :mod:`pipeline.io.writers`); later error lines are cut off and redone.
 
 Memory stays flat: records are read lazily, grouped into batches of at most
 ``batch_size`` documents and :data:`BATCH_CHARS` characters, and at most two
@@ -33,12 +33,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import readers
 from .core.arrow import annotation_features
 from .core.document import from_spacy
 from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
-from .runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
-from .writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, dumps, parquet_resume_state
+from .io import readers
+from .io.runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume, model_identity
+from .io.writers import (
+    DamagedOutputError,
+    ErrorsWriter,
+    JsonlWriter,
+    ParquetWriter,
+    StdoutWriter,
+    complete_lines,
+    dumps,
+    parquet_resume_state,
+)
 
 #: Documents longer than this are annotated in segments.
 LONG_DOC_CHARS = 10_000
@@ -542,10 +551,10 @@ def run(
     ``model``: a loaded pipeline, or a name for :func:`load_model` (better with
     ``n_process`` > 1: each worker loads it itself). ``fmt``: ``jsonl`` or
     ``parquet`` (``output`` is then a directory). ``n_process``: worker processes
-    (0: one per core). Raises :class:`~pipeline.runstate.RunStateError` when the
+    (0: one per core). Raises :class:`~pipeline.io.runstate.RunStateError` when the
     output is an input or another run holds it, and :class:`ResumeError` when
     ``resume`` finds an output that does not continue these inputs (see
-    :mod:`pipeline.runstate`).
+    :mod:`pipeline.io.runstate`).
     """
     named, inputs = list(inputs), readers.expand(inputs)
     settings = {

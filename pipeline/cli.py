@@ -18,11 +18,11 @@ import os
 import signal
 import sys
 
-from . import readers
 from .cli_help import HelpFormatter, examples
 from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .corpora import cli as corpus_cli
 from .facts import cli as facts_cli
+from .io import readers
 from .training import cli as training_cli
 
 
@@ -125,7 +125,7 @@ def cmd_annotate(args) -> int:
         signal.signal(signal.SIGTERM, _raise_terminated)
 
     from . import batch
-    from .runstate import RunStateError, check_output_paths
+    from .io.runstate import RunStateError, check_output_paths
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:

@@ -30,8 +30,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import batch, readers
-from .writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
+from . import batch
+from .io import readers
+from .io.writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
 
 try:
     from distributed import WorkerPlugin

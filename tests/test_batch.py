@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import batch, readers, writers
+from pipeline import batch
 from pipeline.cli import main
 from pipeline.core.document import validate
-from pipeline.runstate import RunManifest, model_identity
+from pipeline.io import readers, writers
+from pipeline.io.runstate import RunManifest, model_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,9 @@ import pytest
 
 pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[distributed]'")
 
-from pipeline import batch, distributed, readers  # noqa: E402
+from pipeline import batch, distributed  # noqa: E402
 from pipeline.cli import main  # noqa: E402
+from pipeline.io import readers
 
 SENTENCES = [
     "백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3% 증가를 기록했다.",

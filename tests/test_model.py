@@ -162,8 +162,8 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    from pipeline import writers
     from pipeline.core import arrow
+    from pipeline.io import writers
 
     record = pipeline.extract(seed_text, nlp=nlp)
     assert record["triples"] and record["standard_entities"]

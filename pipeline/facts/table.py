@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..writers import read_parquet_records
+from ..io.writers import read_parquet_records
 
 COLUMNS = (
     "doc_id",

@@ -229,12 +229,12 @@ def model_identity(model) -> dict:
     ``blank``, a directory) and for the pipeline it loads, so that a run resumed with
     other ``--n-process`` (which loads the model in the workers) still matches."""
     if model is None:
-        from . import default_model_path  # the package's entry: the shipped model's directory
+        from .. import default_model_path  # the package's entry: the shipped model's directory
 
         model = default_model_path()
     if isinstance(model, (str, os.PathLike)):
         if os.fspath(model) == "blank":
-            from . import blank
+            from .. import blank
 
             meta = blank().meta
         else:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .core.arrow import annotation_columns, parquet_schema
+from ..core.arrow import annotation_columns, parquet_schema
 
 #: Line separators that JSON leaves unescaped but ``str.splitlines`` splits on.
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
