@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 # Only light modules here: `import pipeline` (and so `python -m pipeline --help`) must not pay
 # for spaCy, Kiwi, pyarrow or datasets. Those load on first use; see __getattr__ below.
 from .core.document import Document, from_spacy, validate
-from .loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
+from .runners.loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
 
 if TYPE_CHECKING:
     from .language import KiwiKorean
@@ -43,7 +43,7 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
     arguments gets its own pipeline; those of one model share one Kiwi.
     For a private copy, ``spacy.load(pipeline.default_model_path())``.
     """
-    from . import loading
+    from .runners import loading
 
     return loading.load(name_or_path, min_score=min_score, **kwargs)
 
@@ -71,7 +71,7 @@ def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None
 
 
 #: names served by __getattr__ on first use, and the module each comes from
-_LAZY = {"KiwiKorean": "language", "blank": "language", "annotate_dataset": "batch"}
+_LAZY = {"KiwiKorean": "language", "blank": "language", "annotate_dataset": "runners.hf_datasets"}
 
 
 def __getattr__(name: str):

@@ -23,6 +23,7 @@ from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from .corpora import cli as corpus_cli
 from .facts import cli as facts_cli
 from .io import readers
+from .runners.models import load_model, resolve_model
 from .training import cli as training_cli
 
 
@@ -124,8 +125,8 @@ def cmd_annotate(args) -> int:
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _raise_terminated)
 
-    from . import batch
     from .io.runstate import RunStateError, check_output_paths
+    from .runners import batch
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:
@@ -142,14 +143,14 @@ def cmd_annotate(args) -> int:
     n_process = args.n_process or os.cpu_count() or 1
     try:
         if args.engine == "local" and n_process == 1:
-            model = batch.load_model(args.model, args.min_score)
+            model = load_model(args.model, args.min_score)
         else:  # workers load it; here only check that it is there
-            model = batch.resolve_model(args.model)
+            model = resolve_model(args.model)
     except (FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     try:
         if args.engine == "dask":
-            from . import distributed
+            from .runners import distributed
 
             manifest = distributed.annotate(
                 inputs,
@@ -229,10 +230,9 @@ def _add_info(sub) -> None:
 
 
 def cmd_info(args) -> int:
-    from . import batch
 
     try:
-        nlp = batch.load_model(args.model)
+        nlp = load_model(args.model)
     except (FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     meta = nlp.meta

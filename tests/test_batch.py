@@ -2,7 +2,7 @@
 error lines, resume after SIGKILL, worker processes, progress, `datasets` integration.
 
 The model is not the point here: runs use `-m blank` (the Kiwi tokenizer only), loaded
-once for the whole session through `batch.load_model`'s cache.
+once for the whole session through `load_model`'s cache.
 """
 
 import csv
@@ -20,11 +20,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import batch
 from pipeline.cli import main
 from pipeline.core.document import validate
 from pipeline.io import readers, writers
-from pipeline.io.runstate import RunManifest, model_identity
+from pipeline.io.runstate import RunManifest
+from pipeline.runners import batch
+from pipeline.runners.annotate import batches, merge_records, split_segments
+from pipeline.runners.models import load_model, model_identity
+from pipeline.runners.workers import annotate_batches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +52,7 @@ def read_jsonl(path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def blank():
-    return batch.load_model("blank")
+    return load_model("blank")
 
 
 def annotate(args: list[str]) -> int:
@@ -218,7 +221,7 @@ def test_bad_input_each_gives_one_error_line_valid_text_is_annotated(tmp_path, b
 
 def test_long_documents_are_segmented_and_merged_exactly():
     text = ("문단 하나. " * 100 + "\n\n") * 12 + "끝" * 6000
-    pieces = batch.split_segments(text, 2000)
+    pieces = split_segments(text, 2000)
     assert "".join(p for _, p in pieces) == text
     assert all(len(p) <= 2000 for _, p in pieces) and all(text[o : o + len(p)] == p for o, p in pieces)
     assert [len(p) for _, p in pieces] == [1404] * 6 + [2000] * 3  # two paragraphs a piece; a hard cut with no break at all
@@ -240,7 +243,7 @@ def test_long_documents_are_segmented_and_merged_exactly():
         }
 
     a, b = "가나다라마바", "사아자차카타파"
-    merged = batch.merge_records(a + b, [(0, rec(a, 2)), (len(a), rec(b, 3))])
+    merged = merge_records(a + b, [(0, rec(a, 2)), (len(a), rec(b, 3))])
     assert validate(merged) == []
     assert [e["id"] for e in merged["entities"]] == ["e0", "e1", "e2", "e3"]
     assert merged["relations"][1] == {"head": "e2", "tail": "e3", "label": "ACHIEVED", "score": 0.8}
@@ -400,7 +403,7 @@ def test_worker_processes_give_the_same_output_and_stay_bounded(tmp_path, corpus
             yield b
 
     texts = [[readers.Item("mem", i, str(i), SENTENCES[i % 6])] for i in range(40)]
-    for n, results in enumerate(batch.annotate_batches("blank", counted(texts), n_process=2), 1):
+    for n, results in enumerate(annotate_batches("blank", counted(texts), n_process=2), 1):
         assert len(pulled) - n <= 2 * 2  # never more than two batches a worker ahead
         assert results[0][0] == "doc"
 
@@ -412,11 +415,11 @@ def test_stream_is_lazy(blank):
             i += 1
             yield readers.Item("endless", i, str(i), SENTENCES[i % 6])
 
-    results = batch.annotate_batches(blank, batch.batches(endless(), 8))
+    results = annotate_batches(blank, batches(endless(), 8))
     first = [next(results) for _ in range(3)]
     assert [len(r) for r in first] == [8, 8, 8]
     long_ones = (readers.Item("x", i, str(i), "가" * 90_000) for i in range(5))
-    assert [len(b) for b in batch.batches(long_ones, 64)] == [2, 2, 1]  # bounded by characters too
+    assert [len(b) for b in batches(long_ones, 64)] == [2, 2, 1]  # bounded by characters too
 
 
 class FakeTTY(io.StringIO):

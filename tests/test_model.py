@@ -5,6 +5,7 @@ import pytest
 import pipeline
 from pipeline.core.document import Document, validate
 from pipeline.core.matching import relaxed_match
+from pipeline.runners.models import load_model
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,8 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     kiwipiepy.Kiwi (the caches are emptied for the test and restored after it)."""
     import kiwipiepy
 
-    from pipeline import batch, loading
     from pipeline.language import tokens
+    from pipeline.runners import loading
 
     assert pipeline.load() is nlp and pipeline.load(pipeline.default_model_path()) is nlp
     monkeypatch.setattr(loading, "_PIPELINES", {})
@@ -75,7 +76,7 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     assert loaded is not nlp  # the cache was emptied: a new pipeline, and then only that one
     assert pipeline.extract(text)["entities"]
     assert list(pipeline.annotate([text, text]))[1]["entities"]
-    assert batch.load_model(None) is loaded and batch.load_model(str(pipeline.default_model_path())) is loaded
+    assert load_model(None) is loaded and load_model(str(pipeline.default_model_path())) is loaded
     assert pipeline.load() is loaded
     strict = pipeline.load(min_score=0.9)  # other settings: another pipeline, the same Kiwi
     assert strict is not loaded and strict.get_pipe("triple_assembler").min_score == 0.9
@@ -117,7 +118,7 @@ def test_load_sees_a_model_saved_again_to_the_same_directory(tmp_path):
     again.to_disk(tmp_path / "m")
     reloaded = pipeline.load(tmp_path / "m")
     assert reloaded is not loaded and reloaded.pipe_names == ["sentencizer"]
-    from pipeline import loading
+    from pipeline.runners import loading
 
     assert [key[0] for key in loading._PIPELINES].count(str((tmp_path / "m").resolve())) == 1  # the stale one dropped
 

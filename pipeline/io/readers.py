@@ -39,7 +39,7 @@ from typing import Union
 SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".json", ".csv", ".parquet")
 
 #: The longest document accepted, in characters. Long documents are annotated in
-#: segments (see :mod:`pipeline.batch`), so time and memory grow linearly with length:
+#: segments (see :mod:`pipeline.runners.batch`), so time and memory grow linearly with length:
 #: a 1 MB news dump (~350,000 Hangul characters, or 1,000,000 ASCII ones) passes; at
 #: the limit one document costs minutes with the full model, and its record (text
 #: plus annotations) is held in memory once. Anything longer is almost surely not

@@ -222,24 +222,3 @@ def check_resume(output: str | Path, current: RunManifest) -> None:
         raise RunStateError(
             f"cannot resume: {output} was written from other inputs or settings: " + "; ".join(diff) + ". Rerun without --resume"
         )
-
-
-def model_identity(model) -> dict:
-    """``{"name", "version"}`` of a model, the same for a spec (None for the default,
-    ``blank``, a directory) and for the pipeline it loads, so that a run resumed with
-    other ``--n-process`` (which loads the model in the workers) still matches."""
-    if model is None:
-        from .. import default_model_path  # the package's entry: the shipped model's directory
-
-        model = default_model_path()
-    if isinstance(model, (str, os.PathLike)):
-        if os.fspath(model) == "blank":
-            from .. import blank
-
-            meta = blank().meta
-        else:
-            path = Path(model) / "meta.json"
-            meta = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"name": os.fspath(model)}
-    else:
-        meta = getattr(model, "meta", {}) or {}
-    return {"name": meta.get("name"), "version": meta.get("version")}

@@ -2,7 +2,7 @@
 
 The inputs are cut into shards — JSONL by line ranges, Parquet by row groups, other
 files whole (small ``.txt`` files grouped) — and each shard is annotated by one
-task on a worker, with the same code as a local run (:mod:`pipeline.batch`). The
+task on a worker, with the same code as a local run (:mod:`pipeline.runners.batch`). The
 model is loaded once per worker: a :class:`ModelPlugin` loads a named model when
 the worker starts (and on workers that join later); a pipeline object is scattered
 to every worker once. Each shard writes ``shard-NNNNN.jsonl`` (or ``.parquet``) and,
@@ -30,9 +30,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import batch
-from .io import readers
-from .io.writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
+from ..core.limits import DEFAULT_BATCH_SIZE
+from ..io import readers
+from ..io.writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
+from .annotate import annotate_items, batches
+from .models import is_pipeline, load_model
+from .sink import Sink, Summary
+from .workers import _quiet_threads
 
 try:
     from distributed import WorkerPlugin
@@ -150,7 +154,7 @@ def _model_lock(nlp) -> threading.Lock:
 class ModelPlugin(WorkerPlugin):
     """A Dask worker plugin that loads a named model once, when the worker starts.
 
-    Tasks then find it in :func:`pipeline.batch.load_model`'s per-process cache.
+    Tasks then find it in :func:`pipeline.runners.models.load_model`'s per-process cache.
     """
 
     def __init__(self, model: str | None) -> None:
@@ -158,8 +162,8 @@ class ModelPlugin(WorkerPlugin):
         self.name = f"econ-facts-model:{model}"
 
     def setup(self, worker=None) -> None:
-        batch._quiet_threads()
-        nlp = batch.load_model(self.model)
+        _quiet_threads()
+        nlp = load_model(self.model)
         nlp("준비")  # load Kiwi now
 
     def teardown(self, worker=None) -> None:
@@ -174,27 +178,27 @@ def annotate_shard(
     fmt: str = "jsonl",
     text_field: str = "text",
     id_field: str = "id",
-    batch_size: int = batch.DEFAULT_BATCH_SIZE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     max_chars: int = readers.MAX_CHARS,
 ) -> dict:
     """Annotate one shard into ``output_dir`` (runs on a worker); returns its manifest entry."""
     if isinstance(shard, dict):
         shard = Shard(shard["index"], [Piece(**p) for p in shard["pieces"]])
     start = time.perf_counter()
-    nlp = model if batch.is_pipeline(model) else batch.load_model(model)
+    nlp = model if is_pipeline(model) else load_model(model)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     ext = "parquet" if fmt == "parquet" else "jsonl"
     final, errors = out / f"{shard.stem()}.{ext}", out / f"{shard.stem()}.errors.jsonl"
     tmp_final, tmp_errors = Path(f"{final}.tmp"), Path(f"{errors}.tmp")
     writer = ParquetFileWriter(tmp_final) if fmt == "parquet" else JsonlWriter(tmp_final)
-    summary = batch.Summary()
-    sink = batch.Sink(writer, ErrorsWriter(tmp_errors), summary)  # no file unless a record fails
+    summary = Summary()
+    sink = Sink(writer, ErrorsWriter(tmp_errors), summary)  # no file unless a record fails
     lock = _model_lock(nlp)
     try:
-        for items in batch.batches(_shard_records(shard, text_field, id_field, max_chars), batch_size):
+        for items in batches(_shard_records(shard, text_field, id_field, max_chars), batch_size):
             with lock:
-                results = batch.annotate_items(nlp, items)
+                results = annotate_items(nlp, items)
             sink.add(results)
     finally:
         sink.close()
@@ -233,7 +237,7 @@ def _shard_records(shard: Shard, text_field: str, id_field: str, max_chars: int)
 
 
 def _settings(fmt: str, text_field: str, id_field: str, max_chars: int, model) -> dict:
-    name = "<pipeline object>" if batch.is_pipeline(model) else (model or "default")
+    name = "<pipeline object>" if is_pipeline(model) else (model or "default")
     return {"format": fmt, "text_field": text_field, "id_field": id_field, "max_chars": max_chars, "model": str(name)}
 
 
@@ -268,7 +272,7 @@ def annotate(
     fmt: str = "jsonl",
     text_field: str = "text",
     id_field: str = "id",
-    batch_size: int = batch.DEFAULT_BATCH_SIZE,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     shard_size: int = DEFAULT_SHARD_SIZE,
     max_chars: int = readers.MAX_CHARS,
     resume: bool = False,
@@ -299,7 +303,7 @@ def annotate(
                 old.unlink()
     start = time.perf_counter()
     with cluster_client(client, scheduler, n_workers) as client:
-        if batch.is_pipeline(model):
+        if is_pipeline(model):
             model_arg = client.scatter(model, broadcast=True, hash=False)
         else:
             model_arg = model
@@ -333,9 +337,9 @@ def annotate(
             if bar is not None:
                 bar.close()
     entries = [done[s.index] for s in shards]
-    totals = batch.Summary()
+    totals = Summary()
     for e in entries:
-        totals.add(batch.Summary(**{k: e[k] for k in ("documents", "sentences", "entities", "triples", "errors")}))
+        totals.add(Summary(**{k: e[k] for k in ("documents", "sentences", "entities", "triples", "errors")}))
     totals.elapsed = time.perf_counter() - start
     manifest = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -379,9 +383,9 @@ def _bar(total: int, initial: int, enabled: bool):
     return tqdm(total=total, initial=initial, unit="shard", file=sys.stderr, dynamic_ncols=True)
 
 
-def summary_of(manifest: dict) -> batch.Summary:
+def summary_of(manifest: dict) -> Summary:
     t = manifest["totals"]
-    return batch.Summary(**{k: t[k] for k in ("documents", "sentences", "entities", "triples", "errors", "skipped", "elapsed")})
+    return Summary(**{k: t[k] for k in ("documents", "sentences", "entities", "triples", "errors", "skipped", "elapsed")})
 
 
 def read_records(output_dir: str | Path) -> Iterator[dict]:

@@ -1,7 +1,7 @@
 """One pipeline per model per process: the cache behind every way in.
 
 ``pipeline.load()``, ``pipeline.extract()``, ``pipeline.annotate()``, the batch
-runner's model resolver (:func:`pipeline.batch.load_model`) and the CLI all come
+runner's model resolver (:func:`pipeline.runners.models.load_model`) and the CLI all come
 here, so a process that loads the default model and then calls ``extract`` holds
 one pipeline, not two (each costs seconds and, through its Kiwi tokenizer, hundreds
 of MB). Kiwi itself is shared one level down, in :mod:`pipeline.language.tokens`: pipelines
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .language import KiwiKorean
+    from ..language import KiwiKorean
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_MODEL = "ko_econ_default"
 
 _PIPELINES: dict[tuple, Any] = {}
@@ -110,7 +110,7 @@ def _build(path: Path, min_score: float | None, kwargs: dict) -> KiwiKorean:
 
     # spaCy finds the "ko_kiwi" language, the Kiwi tokenizer and the component factories only
     # once their modules are imported, and `import pipeline` leaves them out (it must stay cheap)
-    from . import components  # noqa: F401
+    from .. import components  # noqa: F401
 
     nlp = spacy.load(path, **kwargs)
     if min_score is not None and "triple_assembler" in nlp.pipe_names:
@@ -127,7 +127,7 @@ def shared_blank() -> KiwiKorean:
     with _LOCK:
         nlp = _PIPELINES.get(key)
         if nlp is None:
-            from .language import blank
+            from ..language import blank
 
             nlp = _PIPELINES[key] = blank()
             BUILDS[key] += 1
