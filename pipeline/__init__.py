@@ -71,21 +71,19 @@ def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None
 
 
 #: names served by __getattr__ on first use, and the module each comes from
-_LAZY = {"KiwiKorean": "language", "blank": "language", "annotate_dataset": "runners.hf_datasets"}
+_LAZY = {
+    "KiwiKorean": "language",
+    "blank": "language",
+    "annotate_dataset": "runners.hf_datasets",
+    "display": "render.html",
+    "render_html": "render.html",
+}
 
 
 def __getattr__(name: str):
     # PEP 562: the heavy entry points (spaCy's Language subclass, display, the datasets glue)
     # load on first use, so that `import pipeline` costs milliseconds, not seconds.
-    if name in ("display", "render_html"):
-        # importlib, not `from . import display`: that form asks hasattr(pipeline, "display"),
-        # which lands here again. The function then shadows the submodule of the same name
-        # (the submodule is callable too, for code that imported `pipeline.display` first).
-        import importlib
-
-        module = importlib.import_module(f"{__name__}.display")
-        globals().update(display=module.display, render_html=module.render_html)
-        return globals()[name]
+    # importlib, not `from . import x`: that form asks hasattr(pipeline, x), which lands here again.
     if name in _LAZY:
         import importlib
 
@@ -97,4 +95,4 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     # the lazy names too, for tab completion in Jupyter
-    return sorted(set(globals()) | set(_LAZY) | {"display", "render_html"})
+    return sorted(set(globals()) | set(_LAZY))
