@@ -24,7 +24,7 @@ from pipeline import (
 from pipeline.components.span_classifier import EconSpanClassifier, decode
 from pipeline.core.document import from_spacy
 from pipeline.core.schema import ENTITY_LABELS
-from pipeline.scoring import score_entities
+from pipeline.evaluation.scoring import score_entities
 
 
 def scores(docs, records) -> tuple[dict, dict]:

@@ -20,8 +20,8 @@ import pipeline
 from pipeline import corpora
 from pipeline.core.document import ECON_SPANS_KEY, from_spacy
 from pipeline.core.matching import exact_match
-from pipeline.evaluate import score_relations
-from pipeline.scoring import score_triples
+from pipeline.evaluation.evaluate import score_relations
+from pipeline.evaluation.scoring import score_triples
 
 
 def predict(nlp, records: list[dict], gold_entities: bool) -> list[dict]:

@@ -24,7 +24,7 @@ def test_seed_article_gives_the_cluster_facts(nlp, seed_text, data_dir):
     """The NHC미디어 article's facts cross paragraphs; most triples found must be facts the corpus
     records for it, covering most of them, the cluster program's included."""
     from pipeline import corpora
-    from pipeline.scoring import score_triples
+    from pipeline.evaluation.scoring import score_triples
 
     (gold,) = [r for r in corpora.records("econ", "train", data_dir) if r["id"] == "seed-nhc-media"]
     record = pipeline.extract(seed_text, nlp=nlp, doc_id="seed")

@@ -7,7 +7,7 @@ from pipeline.components.fact_scorer import features
 from pipeline.components.triples import TripleAssembler, alias_clusters
 from pipeline.core.document import ECON_SPANS_KEY
 from pipeline.core.matching import exact_match, relaxed_match
-from pipeline.scoring import score_triples
+from pipeline.evaluation.scoring import score_triples
 
 
 def _doc(nlp, text, marks):

@@ -136,7 +136,7 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     import pipeline
 
-    from ..evaluate import evaluate, format_report, read_data
+    from ..evaluation.evaluate import evaluate, format_report, read_data
 
     try:
         nlp = pipeline.load(None if args.model == "default" else args.model)

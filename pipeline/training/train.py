@@ -340,7 +340,7 @@ def calibrate_scores(nlp, dev: list[dict]) -> None:
     """Platt-scale the scorer on the full pipeline's triples on dev (predicted entities), so that a
     triple's score is the chance that it is right."""
     from ..core.document import from_spacy
-    from ..scoring import judge_triples
+    from ..evaluation.scoring import judge_triples
 
     scorer = nlp.get_pipe("triple_assembler").scorer
     scorer.calibration = (1.0, 0.0)
@@ -355,7 +355,7 @@ def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, f
     Candidates are scored once; each pair of thresholds only re-runs the selection."""
     from ..components.fact_scorer import candidates, features
     from ..components.triples import select
-    from ..scoring import score_triples
+    from ..evaluation.scoring import score_triples
 
     assembler = nlp.get_pipe("triple_assembler")
     scored = []

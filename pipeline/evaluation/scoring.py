@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .core.matching import relaxed_match
+from ..core.matching import relaxed_match
 
 
 @dataclass

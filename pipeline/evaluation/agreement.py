@@ -6,7 +6,7 @@ news documents (stand-off). Agreement is scored the way systems are: pass 1 as
 prediction, pass 2 as reference, entities exact and relaxed (SCHEMA.md's string
 rule), triples relaxed and exact, overall and per collection.
 
-    python -m pipeline.corpora.agreement [ROUND ...] [--data-dir DIR] [--diff]
+    python -m pipeline.evaluation.agreement [ROUND ...] [--data-dir DIR] [--diff]
 
 ``--diff`` lists, document by document, the triples only one pass has: the
 adjudicator's worklist.
@@ -18,9 +18,9 @@ import argparse
 from collections import defaultdict
 
 from ..core.matching import exact_match, relaxed_match
-from ..scoring import PRF, TRIPLE_PARTS, max_matching, score_entities, slot_texts
-from .econ import ECON_DIR, iter_standoff, join
-from .sources import resolve_data_dir
+from ..corpora.econ import ECON_DIR, iter_standoff, join
+from ..corpora.sources import resolve_data_dir
+from .scoring import PRF, TRIPLE_PARTS, max_matching, score_entities, slot_texts
 
 ROUNDS_DIR = ECON_DIR / "agreement"
 

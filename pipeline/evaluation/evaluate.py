@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .core.document import from_spacy
-from .core.matching import exact_match, relaxed_match
-from .core.schema import ENTITY_LABELS, STANDARD_LABELS
+from ..core.document import from_spacy
+from ..core.matching import exact_match, relaxed_match
+from ..core.schema import ENTITY_LABELS, STANDARD_LABELS
 from .scoring import PRF, max_matching, score_entities, score_triples
 
 
 def read_data(spec: str, data_dir=None) -> list[dict]:
     """``econ:dev``, ``klue:dev``… or a JSONL file of SCHEMA.md records."""
     if ":" in spec and not Path(spec).exists():
-        from . import corpora
+        from .. import corpora
 
         name, split = spec.split(":", 1)
         return corpora.records(name, split, data_dir)
