@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.core.document import validate
 from pipeline.io import readers, writers
 from pipeline.io.runstate import RunManifest

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from pipeline import corpora
+from pipeline.cli.corpus import validate_files
 from pipeline.core.document import Document, validate
 from pipeline.corpora import econ, labelstudio
-from pipeline.corpora.cli import validate_files
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[distributed]'")
 
-from pipeline.cli import main  # noqa: E402
+from pipeline.cli.main import main  # noqa: E402
 from pipeline.io import readers
 from pipeline.runners import batch, distributed  # noqa: E402
 from pipeline.runners.models import LOADS

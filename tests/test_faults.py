@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.io import readers, writers
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -192,7 +192,7 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
 
     import pandas as pd
 
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     record = {**pipeline.extract(seed_text, nlp=nlp, doc_id="seed"), "source": {"file": "seed.txt", "line": 1}}
     annotated = tmp_path / "annotated.jsonl"
@@ -210,7 +210,7 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
 
 
 def test_info_shows_the_model_its_labels_licence_and_scores(capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli_help import HelpFormatter, examples
+from .help import HelpFormatter, examples
 
 
 def add_commands(sub) -> None:
@@ -99,7 +99,7 @@ def cmd_train(args) -> int:
     layers = tuple(x.strip() for x in args.layers.split(",") if x.strip())
     if args.backend == "transformers":
         from .. import corpora
-        from .hf import train_token_classifier
+        from ..training.hf import train_token_classifier
 
         layer = layers[0] if layers[0] in ("econ", "standard") else "econ"
         corpus = "econ" if layer == "econ" else "klue"
@@ -113,7 +113,7 @@ def cmd_train(args) -> int:
         )
         print(f"saved {args.output}")
         return 0
-    from .train import train_pipeline
+    from ..training.train import train_pipeline
 
     report = train_pipeline(
         args.output,

@@ -1,6 +1,6 @@
 """How every subcommand's ``--help`` is laid out: a description, then ``examples:``.
 
-Kept apart from :mod:`pipeline.cli` so that the corpus and training commands, which
+Kept apart from :mod:`pipeline.cli.main` so that the corpus and training commands, which
 that module imports, can use it too without a circular import.
 """
 

@@ -18,13 +18,13 @@ import os
 import signal
 import sys
 
-from .cli_help import HelpFormatter, examples
-from .core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
-from .corpora import cli as corpus_cli
-from .facts import cli as facts_cli
-from .io import readers
-from .runners.models import load_model, resolve_model
-from .training import cli as training_cli
+from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
+from ..io import readers
+from ..runners.models import load_model, resolve_model
+from . import corpus as corpus_cli
+from . import facts as facts_cli
+from . import train as training_cli
+from .help import HelpFormatter, examples
 
 
 def _add_annotate(sub) -> None:
@@ -125,8 +125,8 @@ def cmd_annotate(args) -> int:
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _raise_terminated)
 
-    from .io.runstate import RunStateError, check_output_paths
-    from .runners import batch
+    from ..io.runstate import RunStateError, check_output_paths
+    from ..runners import batch
 
     fmt = args.format or ("parquet" if args.output.rstrip("/").lower().endswith(".parquet") else "jsonl")
     try:
@@ -150,7 +150,7 @@ def cmd_annotate(args) -> int:
         return _fail(str(exc))
     try:
         if args.engine == "dask":
-            from .runners import distributed
+            from ..runners import distributed
 
             manifest = distributed.annotate(
                 inputs,
@@ -274,7 +274,7 @@ def _add_table(sub) -> None:
 
 
 def cmd_table(args) -> int:
-    from .facts.table import read_annotated, write_csv
+    from ..facts.table import read_annotated, write_csv
 
     try:
         n = write_csv(read_annotated(args.annotated), args.output)
@@ -298,7 +298,7 @@ def _add_schema(sub) -> None:
 
 
 def cmd_schema(args) -> int:
-    from .core.json_schema import dumps_schema  # pyarrow only when asked for
+    from ..core.json_schema import dumps_schema  # pyarrow only when asked for
 
     text = dumps_schema()
     if args.output == "-":

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli_help import HelpFormatter, examples
+from .help import HelpFormatter, examples
 
 EXAMPLES = examples(
     "# annotated.jsonl: the output of python -m pipeline annotate",
@@ -60,8 +60,8 @@ def add_commands(sub) -> None:
 
 
 def cmd_facts(args) -> int:
-    from . import FactStore
-    from . import distributed as dist
+    from ..facts import FactStore
+    from ..facts import distributed as dist
 
     store_path = Path(args.output)
     for path in args.annotated:

@@ -8,10 +8,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ..cli_help import HelpFormatter, examples
 from ..core.document import Document, validate
 from ..core.schema import ENTITY_LABELS
-from . import econ, labelstudio, review
+from ..corpora import econ, labelstudio, review
+from .help import HelpFormatter, examples
 
 
 def add_commands(sub) -> None:
