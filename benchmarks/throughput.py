@@ -86,7 +86,7 @@ def split_sentences(text: str) -> list[str]:
 
 def stage_pipeline(docs: list[dict], model: str | None) -> dict:
     from pipeline.core.limits import DEFAULT_BATCH_SIZE
-    from pipeline.io import readers
+    from pipeline.io.records import Item
     from pipeline.runners.annotate import annotate_items, batches
     from pipeline.runners.models import load_model
 
@@ -94,7 +94,7 @@ def stage_pipeline(docs: list[dict], model: str | None) -> dict:
     nlp = load_model(model)
     nlp("준비")  # Kiwi loads on first use
     load = time.perf_counter() - t0
-    items = [readers.Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]
+    items = [Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]
     t0 = time.perf_counter()
     found = {"sentences_kiwi": 0, "entities": 0, "triples": 0, "errors": 0}
     for b in batches(items, DEFAULT_BATCH_SIZE):

@@ -13,6 +13,7 @@ pytest.importorskip("distributed", reason="Dask is not installed: pip install -e
 
 from pipeline.cli.main import main  # noqa: E402
 from pipeline.io import readers
+from pipeline.io.records import MAX_CHARS
 from pipeline.runners import batch, distributed  # noqa: E402
 from pipeline.runners.models import LOADS
 
@@ -45,7 +46,7 @@ def make_corpus(d):
 
 
 def shard_lines(shards, **kw):
-    return [[(r.source, r.line) for r in distributed._shard_records(s, "text", "id", readers.MAX_CHARS)] for s in shards]
+    return [[(r.source, r.line) for r in distributed._shard_records(s, "text", "id", MAX_CHARS)] for s in shards]
 
 
 def test_plan_shards_cover_every_record_once(tmp_path):

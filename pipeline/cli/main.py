@@ -20,6 +20,7 @@ import sys
 
 from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from ..io import readers
+from ..io.records import MAX_CHARS
 from ..runners.models import load_model, resolve_model
 from . import corpus as corpus_cli
 from . import facts as facts_cli
@@ -78,7 +79,7 @@ def _add_annotate(sub) -> None:
         default=DEFAULT_BATCH_SIZE,
         help=f"documents per batch (default: {DEFAULT_BATCH_SIZE}; at most {BATCH_CHARS:,} characters)",
     )
-    p.add_argument("--max-chars", type=int, default=readers.MAX_CHARS, help="longest document accepted (default: %(default)s)")
+    p.add_argument("--max-chars", type=int, default=MAX_CHARS, help="longest document accepted (default: %(default)s)")
     p.add_argument("--part-rows", type=int, default=10_000, help="rows per Parquet part file (default: %(default)s)")
     p.add_argument(
         "--min-score",

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from ..core.document import from_spacy
 from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
-from ..io import readers
+from ..io.records import Failure, Item, Record
 from ..io.writers import (
     dumps,
 )
@@ -142,31 +142,31 @@ def annotate_texts(nlp, texts: list[str]) -> list[dict | str]:
     return out
 
 
-def annotate_items(nlp, items: list[readers.Record]) -> list[tuple]:
+def annotate_items(nlp, items: list[Record]) -> list[tuple]:
     """Results, in order: ``("doc", json_line, sentences, entities, triples)`` or ``("error", error_record)``."""
-    todo = [it for it in items if isinstance(it, readers.Item)]
+    todo = [it for it in items if isinstance(it, Item)]
     records = iter(annotate_texts(nlp, [it.text for it in todo]))
     results: list[tuple] = []
     for it in items:
-        if isinstance(it, readers.Failure):
+        if isinstance(it, Failure):
             results.append(("error", it.to_dict()))
             continue
         rec = next(records)
         if isinstance(rec, str):
-            results.append(("error", readers.Failure(it.source, it.line, it.id, rec).to_dict()))
+            results.append(("error", Failure(it.source, it.line, it.id, rec).to_dict()))
             continue
         rec["id"] = it.id
         rec["source"] = {"file": it.source, "line": it.line}
         try:
             line = dumps(rec)
         except (TypeError, ValueError) as exc:
-            results.append(("error", readers.Failure(it.source, it.line, it.id, f"record not serialisable: {exc}").to_dict()))
+            results.append(("error", Failure(it.source, it.line, it.id, f"record not serialisable: {exc}").to_dict()))
             continue
         results.append(("doc", line, len(rec["sentences"]), len(rec["entities"]), len(rec["triples"])))
     return results
 
 
-def batches(records: Iterable[readers.Record], batch_size: int = DEFAULT_BATCH_SIZE, batch_chars: int = BATCH_CHARS) -> Iterator[list]:
+def batches(records: Iterable[Record], batch_size: int = DEFAULT_BATCH_SIZE, batch_chars: int = BATCH_CHARS) -> Iterator[list]:
     """Consecutive records, at most ``batch_size`` a batch and ``batch_chars`` characters (one long record alone)."""
     batch: list = []
     chars = 0

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..core.limits import DEFAULT_BATCH_SIZE
 from ..io import readers
+from ..io.records import MAX_CHARS, Record
 from ..io.runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume
 from ..io.writers import (
     DamagedOutputError,
@@ -59,9 +60,7 @@ def errors_path(output: str | Path) -> Path:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def iter_records(
-    inputs: list[str], *, text_field: str = "text", id_field: str = "id", max_chars: int = readers.MAX_CHARS
-) -> Iterator[readers.Record]:
+def iter_records(inputs: list[str], *, text_field: str = "text", id_field: str = "id", max_chars: int = MAX_CHARS) -> Iterator[Record]:
     for name in inputs:
         yield from readers.read(name, text_field=text_field, id_field=id_field, max_chars=max_chars)
 
@@ -101,7 +100,7 @@ def _resume_state(output: Path, fmt: str) -> tuple[int, set]:
     return n_out + n_err, {_position(last_out), _position(last_err)} - {None}
 
 
-def _skip(records: Iterator[readers.Record], n: int, last: set, output: Path) -> Iterator[readers.Record]:
+def _skip(records: Iterator[Record], n: int, last: set, output: Path) -> Iterator[Record]:
     """Drop the first ``n`` records, checking that the n-th is where the interrupted run stopped."""
     if n <= 0:
         return records
@@ -131,7 +130,7 @@ def run(
     batch_size: int = DEFAULT_BATCH_SIZE,
     resume: bool = False,
     progress: bool = True,
-    max_chars: int = readers.MAX_CHARS,
+    max_chars: int = MAX_CHARS,
     part_rows: int = 10_000,
     min_score: float | None = None,
 ) -> Summary:

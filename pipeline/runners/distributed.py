@@ -14,7 +14,11 @@ in input order, exactly those of a local run (:func:`read_records`).
 Workers must see the input files and the output directory at the same paths as
 the client (a shared file system), and the model where it is named.
 
->>> from pipeline import distributed
+Why one module over 400 lines: the shard plan, the task that runs on a worker and the client
+that resumes a run all read and write the same shard files and manifest; kept together, the
+format they share is defined in one place.
+
+>>> from pipeline.runners import distributed
 >>> manifest = distributed.annotate(["corpus/"], "out/", scheduler="tcp://scheduler:8786")
 """
 
@@ -32,6 +36,8 @@ from pathlib import Path
 
 from ..core.limits import DEFAULT_BATCH_SIZE
 from ..io import readers
+from ..io.formats import _starts_with
+from ..io.records import MAX_CHARS, Record
 from ..io.writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
 from .annotate import annotate_items, batches
 from .models import is_pipeline, load_model
@@ -117,7 +123,7 @@ def plan_shards(inputs: list[str], *, shard_size: int = DEFAULT_SHARD_SIZE) -> l
 
 def _is_json_array(path: Path) -> bool:
     with open(path, "rb") as f:
-        return readers._starts_with(f, b"[")
+        return _starts_with(f, b"[")
 
 
 def _row_group_runs(path: Path, shard_size: int) -> Iterator[tuple[list[int], int]]:
@@ -179,7 +185,7 @@ def annotate_shard(
     text_field: str = "text",
     id_field: str = "id",
     batch_size: int = DEFAULT_BATCH_SIZE,
-    max_chars: int = readers.MAX_CHARS,
+    max_chars: int = MAX_CHARS,
 ) -> dict:
     """Annotate one shard into ``output_dir`` (runs on a worker); returns its manifest entry."""
     if isinstance(shard, dict):
@@ -222,7 +228,7 @@ def annotate_shard(
     return entry
 
 
-def _shard_records(shard: Shard, text_field: str, id_field: str, max_chars: int) -> Iterator[readers.Record]:
+def _shard_records(shard: Shard, text_field: str, id_field: str, max_chars: int) -> Iterator[Record]:
     for p in shard.pieces:
         yield from readers.read(
             p.path,
@@ -274,7 +280,7 @@ def annotate(
     id_field: str = "id",
     batch_size: int = DEFAULT_BATCH_SIZE,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    max_chars: int = readers.MAX_CHARS,
+    max_chars: int = MAX_CHARS,
     resume: bool = False,
     progress: bool = False,
 ) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.arrow import annotation_features
 from ..core.limits import DEFAULT_BATCH_SIZE
-from ..io import readers
+from ..io.records import MAX_CHARS, Failure, Item, check_text
 from .annotate import (
     annotate_texts,
 )
@@ -22,16 +22,14 @@ class DatasetAnnotator:
     def __call__(self, batch: dict) -> dict:
         nlp = self.model if is_pipeline(self.model) else load_model(self.model)
         texts = batch[self.text_column]
-        checked = [
-            readers.check_text("dataset", i, None, t, text_field=self.text_column, max_chars=self.max_chars) for i, t in enumerate(texts)
-        ]
-        todo = [c.text for c in checked if isinstance(c, readers.Item)]
+        checked = [check_text("dataset", i, None, t, text_field=self.text_column, max_chars=self.max_chars) for i, t in enumerate(texts)]
+        todo = [c.text for c in checked if isinstance(c, Item)]
         done = iter(annotate_texts(nlp, todo))
         from ..core.arrow import annotation_columns, annotation_schema
 
         out: dict[str, list] = {name: [] for name in annotation_schema().names + ["annotation_error"]}
         for c in checked:
-            rec = c.reason if isinstance(c, readers.Failure) else next(done)
+            rec = c.reason if isinstance(c, Failure) else next(done)
             error = rec if isinstance(rec, str) else None
             cols = annotation_columns({} if error else rec)
             for key, value in cols.items():
@@ -48,7 +46,7 @@ def annotate_dataset(
     text_column: str = "text",
     num_proc: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    max_chars: int = readers.MAX_CHARS,
+    max_chars: int = MAX_CHARS,
 ):
     """Add the annotations to a ``datasets.Dataset`` as columns, via ``Dataset.map(batched=True)``.
 
