@@ -4,6 +4,11 @@ Data flows text → Kiwi tokens (:mod:`pipeline.language.tokens`) → entities
 (:mod:`pipeline.components.entities`) → relations (:mod:`pipeline.components.relations`) → triples
 (:mod:`pipeline.components.triples`) → writers (:mod:`pipeline.io.writers`).
 
+The subpackages are layers that import one way (``[tool.importlinter]`` in pyproject.toml):
+cli > training > evaluation | facts > corpora > runners | render > io > components >
+language > core. This module, the public API, stands above them and imports only the core's
+Document and the runners' model loading; the rest loads on first use.
+
 >>> import pipeline
 >>> nlp = pipeline.load()                       # the shipped default model
 >>> record = pipeline.extract("…기사 본문…")     # SCHEMA.md's JSON as a dict
