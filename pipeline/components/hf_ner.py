@@ -18,11 +18,7 @@ from spacy.util import minibatch
 
 from ..core.document import ECON_SPANS_KEY
 from ..core.schema import ENTITY_LABELS
-from .hf import (
-    LAYERS,
-    _HFPipe,
-    _sentences,
-)
+from .hf import LAYERS, _HFPipe, _sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     pass

@@ -19,11 +19,7 @@ from spacy.training import Example
 from spacy.util import minibatch
 
 from ..core.document import ECON_SPANS_KEY
-from .hf import (
-    MARKERS,
-    RELATION_LABELS,
-    _HFPipe,
-)
+from .hf import MARKERS, RELATION_LABELS, _HFPipe
 
 if TYPE_CHECKING:  # pragma: no cover
     pass

@@ -15,9 +15,7 @@ from collections.abc import Iterable, Iterator
 from ..core.document import from_spacy
 from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from ..io.records import Failure, Item, Record
-from ..io.writers import (
-    dumps,
-)
+from ..io.writers import dumps
 
 #: Documents longer than this are annotated in segments.
 LONG_DOC_CHARS = 10_000

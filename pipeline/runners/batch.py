@@ -32,18 +32,8 @@ from ..core.limits import DEFAULT_BATCH_SIZE
 from ..io import readers
 from ..io.records import MAX_CHARS, Record
 from ..io.runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume
-from ..io.writers import (
-    DamagedOutputError,
-    ErrorsWriter,
-    JsonlWriter,
-    ParquetWriter,
-    StdoutWriter,
-    complete_lines,
-    parquet_resume_state,
-)
-from .annotate import (
-    batches,
-)
+from ..io.writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, parquet_resume_state
+from .annotate import batches
 from .models import is_pipeline, model_identity
 from .sink import Sink, Summary
 from .workers import annotate_batches

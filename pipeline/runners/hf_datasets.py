@@ -5,9 +5,7 @@ from __future__ import annotations
 from ..core.arrow import annotation_features
 from ..core.limits import DEFAULT_BATCH_SIZE
 from ..io.records import MAX_CHARS, Failure, Item, check_text
-from .annotate import (
-    annotate_texts,
-)
+from .annotate import annotate_texts
 from .models import is_pipeline, load_model
 
 

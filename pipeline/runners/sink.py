@@ -6,9 +6,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from ..io.writers import (
-    ParquetWriter,
-)
+from ..io.writers import ParquetWriter
 
 #: Records written to the output between two flushes to the OS at most this many seconds apart.
 FLUSH_SECONDS = 1.0

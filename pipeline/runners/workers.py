@@ -14,9 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from .annotate import (
-    annotate_items,
-)
+from .annotate import annotate_items
 from .models import is_pipeline, load_model
 
 _WORKER_NLP = None

@@ -19,26 +19,9 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..components.hf import (
-    LAYERS,
-    RELATION_LABELS,
-    _sentences,
-    _torch,
-    load_tokenizer,
-    resolve_device,
-    set_seed,
-)
-from ..components.hf_ner import (
-    _chunk_words,
-    _first_subwords,
-    _words,
-    bio_tags,
-)
-from ..components.hf_relations import (
-    _add_markers,
-    _crop,
-    marked_text,
-)
+from ..components.hf import LAYERS, RELATION_LABELS, _sentences, _torch, load_tokenizer, resolve_device, set_seed
+from ..components.hf_ner import _chunk_words, _first_subwords, _words, bio_tags
+from ..components.hf_relations import _add_markers, _crop, marked_text
 from ..core.document import ECON_SPANS_KEY
 from ..core.schema import ENTITY_LABELS, STANDARD_LABELS
 
