@@ -31,8 +31,10 @@ from collections import Counter, defaultdict
 from triple_quality import predict  # this folder is on the path when the script runs
 
 import pipeline
-from pipeline import corpora, scoring
-from pipeline.scoring import relaxed_match, slot_texts, triple_match
+from pipeline import corpora
+from pipeline.core.matching import relaxed_match
+from pipeline.evaluation import scoring
+from pipeline.evaluation.scoring import slot_texts, triple_match
 
 GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|팀|농가|소상공인|스타트업|회원사")
 

@@ -16,8 +16,8 @@ import argparse
 
 import pipeline
 from pipeline import corpora
-from pipeline.document import from_spacy
-from pipeline.scoring import judge_triples
+from pipeline.core.document import from_spacy
+from pipeline.evaluation.scoring import judge_triples
 
 
 def reliability(items: list[tuple[float, bool]], bins: int = 10) -> tuple[list[tuple], float]:

@@ -6,7 +6,7 @@ MODEL_DIR is a spaCy pipeline holding an ``econ_ner`` (transition-based, or the
 ``econ_spancat`` span classifier), e.g. ``model-best`` of a training run: the
 recogniser alone is scored, relaxed (SCHEMA.md) and exact, per label, on the econ dev
 split. For a span classifier, each ``--min-score`` decodes the same predictions again
-with that threshold (``pipeline.span_classifier.decode``): recall against precision,
+with that threshold (``pipeline.components.span_classifier.decode``): recall against precision,
 without running the network again. Dev only: the test split is scored once per shipped
 model, by ``benchmarks/ner_quality.py``.
 """
@@ -21,10 +21,10 @@ from pipeline import (
     components,  # noqa: F401  (factories)
     corpora,
 )
-from pipeline.corpora.schema_rules import ENTITY_LABELS
-from pipeline.document import from_spacy
-from pipeline.scoring import score_entities
-from pipeline.span_classifier import EconSpanClassifier, decode
+from pipeline.components.span_classifier import EconSpanClassifier, decode
+from pipeline.core.document import from_spacy
+from pipeline.core.schema import ENTITY_LABELS
+from pipeline.evaluation.scoring import score_entities
 
 
 def scores(docs, records) -> tuple[dict, dict]:

@@ -80,7 +80,7 @@ def predicted(docs: list[dict], model: str) -> list[dict]:
     """The model's annotation of the reprint documents, with each predicted triple given the gold
     fact of the gold triple it matches (SCHEMA.md's relaxed rule), or an id of its own."""
     import pipeline
-    from pipeline.scoring import triple_match
+    from pipeline.evaluation.scoring import triple_match
 
     nlp = pipeline.load(None if model == "default" else model)
     out = []

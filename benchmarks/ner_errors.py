@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 
 import pipeline
 from pipeline import corpora
-from pipeline.document import from_spacy
+from pipeline.core.document import from_spacy
 
 CAUSES = ("correct", "boundary", "label", "missed")
 

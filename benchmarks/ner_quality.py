@@ -16,7 +16,7 @@ import time
 
 import pipeline
 from pipeline import corpora
-from pipeline.evaluate import evaluate
+from pipeline.evaluation.evaluate import evaluate
 
 
 def table(title: str, scores: dict) -> None:

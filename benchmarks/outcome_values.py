@@ -26,7 +26,7 @@ import json
 import math
 from pathlib import Path
 
-from pipeline.normalize import AFTER_CHARS, parse_outcome
+from pipeline.core.normalize import AFTER_CHARS, parse_outcome
 
 FIELDS = ("metric", "value", "unit", "direction", "base", "period")
 GOLD_DIR = Path(__file__).resolve().parent.parent / "corpora" / "econ" / "values"

@@ -3,7 +3,7 @@
     python benchmarks/suggester_recall.py [--split dev] [--max-length 8 12 16 20 25] [--data-dir DIR]
 
 For each ``max_length``: the share of gold econ spans (exact character boundaries, per
-label) that are among the candidates of ``pipeline.suggesters.candidate_spans``, and
+label) that are among the candidates of ``pipeline.language.suggesters.candidate_spans``, and
 the candidates per token. A gold span that does not fall on Kiwi token boundaries
 counts as missed, as it would for the classifier.
 """
@@ -15,7 +15,7 @@ from collections import Counter
 
 from pipeline import corpora
 from pipeline.language import blank
-from pipeline.suggesters import candidate_spans
+from pipeline.language.suggesters import candidate_spans
 
 
 def main() -> None:

@@ -85,17 +85,20 @@ def split_sentences(text: str) -> list[str]:
 
 
 def stage_pipeline(docs: list[dict], model: str | None) -> dict:
-    from pipeline import batch, readers
+    from pipeline.core.limits import DEFAULT_BATCH_SIZE
+    from pipeline.io.records import Item
+    from pipeline.runners.annotate import annotate_items, batches
+    from pipeline.runners.models import load_model
 
     t0 = time.perf_counter()
-    nlp = batch.load_model(model)
+    nlp = load_model(model)
     nlp("준비")  # Kiwi loads on first use
     load = time.perf_counter() - t0
-    items = [readers.Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]
+    items = [Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]
     t0 = time.perf_counter()
     found = {"sentences_kiwi": 0, "entities": 0, "triples": 0, "errors": 0}
-    for b in batch.batches(items, batch.DEFAULT_BATCH_SIZE):
-        for res in batch.annotate_items(nlp, b):
+    for b in batches(items, DEFAULT_BATCH_SIZE):
+        for res in annotate_items(nlp, b):
             if res[0] == "doc":
                 found["sentences_kiwi"] += res[2]
                 found["entities"] += res[3]

@@ -18,9 +18,10 @@ from collections import defaultdict
 
 import pipeline
 from pipeline import corpora
-from pipeline.document import ECON_SPANS_KEY, from_spacy
-from pipeline.evaluate import score_relations
-from pipeline.scoring import exact_match, score_triples
+from pipeline.core.document import ECON_SPANS_KEY, from_spacy
+from pipeline.core.matching import exact_match
+from pipeline.evaluation.evaluate import score_relations
+from pipeline.evaluation.scoring import score_triples
 
 
 def predict(nlp, records: list[dict], gold_entities: bool) -> list[dict]:

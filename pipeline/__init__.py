@@ -1,8 +1,13 @@
 """Company–program–outcome facts from Korean economic news.
 
-Data flows text → Kiwi tokens (:mod:`pipeline.tokens`) → entities
-(:mod:`pipeline.entities`) → relations (:mod:`pipeline.relations`) → triples
-(:mod:`pipeline.triples`) → writers (:mod:`pipeline.writers`).
+Data flows text → Kiwi tokens (:mod:`pipeline.language.tokens`) → entities
+(:mod:`pipeline.components.entities`) → relations (:mod:`pipeline.components.relations`) → triples
+(:mod:`pipeline.components.triples`) → writers (:mod:`pipeline.io.writers`).
+
+The subpackages are layers that import one way (``[tool.importlinter]`` in pyproject.toml):
+cli > training > evaluation | facts > corpora > runners | render > io > components >
+language > core. This module, the public API, stands above them and imports only the core's
+Document and the runners' model loading; the rest loads on first use.
 
 >>> import pipeline
 >>> nlp = pipeline.load()                       # the shipped default model
@@ -17,8 +22,8 @@ from typing import TYPE_CHECKING
 
 # Only light modules here: `import pipeline` (and so `python -m pipeline --help`) must not pay
 # for spaCy, Kiwi, pyarrow or datasets. Those load on first use; see __getattr__ below.
-from .document import Document, from_spacy, validate
-from .loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
+from .core.document import Document, from_spacy, validate
+from .runners.loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # noqa: F401  (the constants: public before)
 
 if TYPE_CHECKING:
     from .language import KiwiKorean
@@ -44,7 +49,7 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
     arguments gets its own pipeline; those of one model share one Kiwi.
     For a private copy, ``spacy.load(pipeline.default_model_path())``.
     """
-    from . import loading
+    from .runners import loading
 
     return loading.load(name_or_path, min_score=min_score, **kwargs)
 
@@ -72,21 +77,19 @@ def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None
 
 
 #: names served by __getattr__ on first use, and the module each comes from
-_LAZY = {"KiwiKorean": "language", "blank": "language", "annotate_dataset": "batch"}
+_LAZY = {
+    "KiwiKorean": "language",
+    "blank": "language",
+    "annotate_dataset": "runners.hf_datasets",
+    "display": "render.html",
+    "render_html": "render.html",
+}
 
 
 def __getattr__(name: str):
     # PEP 562: the heavy entry points (spaCy's Language subclass, display, the datasets glue)
     # load on first use, so that `import pipeline` costs milliseconds, not seconds.
-    if name in ("display", "render_html"):
-        # importlib, not `from . import display`: that form asks hasattr(pipeline, "display"),
-        # which lands here again. The function then shadows the submodule of the same name
-        # (the submodule is callable too, for code that imported `pipeline.display` first).
-        import importlib
-
-        module = importlib.import_module(f"{__name__}.display")
-        globals().update(display=module.display, render_html=module.render_html)
-        return globals()[name]
+    # importlib, not `from . import x`: that form asks hasattr(pipeline, x), which lands here again.
     if name in _LAZY:
         import importlib
 
@@ -98,4 +101,4 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     # the lazy names too, for tab completion in Jupyter
-    return sorted(set(globals()) | set(_LAZY) | {"display", "render_html"})
+    return sorted(set(globals()) | set(_LAZY))

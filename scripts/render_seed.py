@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import pipeline  # noqa: E402
 from pipeline.corpora.sources import SEED_ID, read_seed, resolve_data_dir  # noqa: E402
-from pipeline.display import INLINE_MAX_HEIGHT, INLINE_TABLE_MAX_HEIGHT  # noqa: E402
+from pipeline.render.html import INLINE_MAX_HEIGHT, INLINE_TABLE_MAX_HEIGHT  # noqa: E402
 
 
 def find_chromium() -> str:

@@ -1,7 +1,7 @@
 """Retrain only the fact scorer of a pipeline (its thresholds and calibration too), in place.
 
 The fact scorer reads the normaliser's parse of each outcome, so a change to
-``pipeline/normalize.py`` or to the scorer's features calls for this, not for a whole
+``pipeline/core/normalize.py`` or to the scorer's features calls for this, not for a whole
 ``python -m pipeline train`` (55 minutes): the recognisers and the relation extractor stay.
 
     python scripts/retrain_fact_scorer.py models/ko_econ_default

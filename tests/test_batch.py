@@ -2,7 +2,7 @@
 error lines, resume after SIGKILL, worker processes, progress, `datasets` integration.
 
 The model is not the point here: runs use `-m blank` (the Kiwi tokenizer only), loaded
-once for the whole session through `batch.load_model`'s cache.
+once for the whole session through `load_model`'s cache.
 """
 
 import csv
@@ -20,10 +20,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import batch, readers, writers
-from pipeline.cli import main
-from pipeline.document import validate
-from pipeline.runstate import RunManifest, model_identity
+from pipeline.cli.main import main
+from pipeline.core.document import validate
+from pipeline.io import formats, readers, writers
+from pipeline.io.records import MAX_CHARS, Failure, Item
+from pipeline.io.runstate import RunManifest
+from pipeline.runners import batch
+from pipeline.runners.annotate import batches, merge_records, split_segments
+from pipeline.runners.models import load_model, model_identity
+from pipeline.runners.workers import annotate_batches
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +53,7 @@ def read_jsonl(path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def blank():
-    return batch.load_model("blank")
+    return load_model("blank")
 
 
 def annotate(args: list[str]) -> int:
@@ -138,7 +143,7 @@ def test_unreadable_files_and_huge_lines_fail_alone(tmp_path, monkeypatch):
     gz = tmp_path / "cut.jsonl.gz"
     gz.write_bytes(gzip.compress(good)[:-40])  # a truncated download
     recs = list(readers.read(str(gz)))
-    assert isinstance(recs[-1], readers.Failure) and "gzip" in recs[-1].reason
+    assert isinstance(recs[-1], Failure) and "gzip" in recs[-1].reason
     assert [r.id for r in recs[:-1]] == [f"g{i}" for i in range(len(recs) - 1)] and len(recs) > 150
 
     bad = tmp_path / "bad.parquet"
@@ -146,11 +151,11 @@ def test_unreadable_files_and_huge_lines_fail_alone(tmp_path, monkeypatch):
     [fail] = readers.read(str(bad))
     assert fail.line == 0 and "Parquet" in fail.reason
 
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(formats, "MAX_LINE_BYTES", 1000)  # the line reader's limit
     lines = tmp_path / "long.jsonl"
     lines.write_text(json.dumps({"text": "가" * 2000}) + "\n" + json.dumps({"id": "next", "text": "다음"}) + "\n")
     first, second = readers.read(str(lines))
-    assert isinstance(first, readers.Failure) and first.line == 1 and "bytes" in first.reason
+    assert isinstance(first, Failure) and first.line == 1 and "bytes" in first.reason
     assert (second.id, second.line, second.text) == ("next", 2, "다음")
 
 
@@ -167,7 +172,7 @@ def test_stdin_jsonl_with_undecodable_line(tmp_path, monkeypatch, blank):
 def test_bad_input_each_gives_one_error_line_valid_text_is_annotated(tmp_path, blank):
     block = "<div class='ad'>&nbsp;광고</div>\n" + text_of(3, 6) + "\n\n"
     mb = block * (1_000_000 // len(block.encode()) + 1)
-    assert len(mb.encode()) > 1_000_000 and len(mb) < readers.MAX_CHARS
+    assert len(mb.encode()) > 1_000_000 and len(mb) < MAX_CHARS
     lines = [
         json.dumps({"id": "ok", "text": SENTENCES[0]}, ensure_ascii=False),
         '{"id": "broken", "text": ',  # 2: invalid JSON
@@ -217,7 +222,7 @@ def test_bad_input_each_gives_one_error_line_valid_text_is_annotated(tmp_path, b
 
 def test_long_documents_are_segmented_and_merged_exactly():
     text = ("문단 하나. " * 100 + "\n\n") * 12 + "끝" * 6000
-    pieces = batch.split_segments(text, 2000)
+    pieces = split_segments(text, 2000)
     assert "".join(p for _, p in pieces) == text
     assert all(len(p) <= 2000 for _, p in pieces) and all(text[o : o + len(p)] == p for o, p in pieces)
     assert [len(p) for _, p in pieces] == [1404] * 6 + [2000] * 3  # two paragraphs a piece; a hard cut with no break at all
@@ -239,7 +244,7 @@ def test_long_documents_are_segmented_and_merged_exactly():
         }
 
     a, b = "가나다라마바", "사아자차카타파"
-    merged = batch.merge_records(a + b, [(0, rec(a, 2)), (len(a), rec(b, 3))])
+    merged = merge_records(a + b, [(0, rec(a, 2)), (len(a), rec(b, 3))])
     assert validate(merged) == []
     assert [e["id"] for e in merged["entities"]] == ["e0", "e1", "e2", "e3"]
     assert merged["relations"][1] == {"head": "e2", "tail": "e3", "label": "ACHIEVED", "score": 0.8}
@@ -330,7 +335,7 @@ def test_resume_cuts_a_partial_line_and_checks_the_inputs(tmp_path, corpus, caps
     out.write_bytes(full + writers.dumps(ref[1000]).encode()[:57])  # killed mid-line
     err_lines = [e for e in ref_errors if (e["source"], e["line"]) < (ref[1000]["source"]["file"], ref[1000]["source"]["line"])]
     Path(f"{out}.errors.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in err_lines))
-    options = {"format": "jsonl", "text_field": "text", "id_field": "id", "max_chars": readers.MAX_CHARS}
+    options = {"format": "jsonl", "text_field": "text", "id_field": "id", "max_chars": MAX_CHARS}
     RunManifest.for_run([str(src)], model_identity("blank"), options).write(out)  # as the killed run left it
     assert annotate([str(src), "-o", str(out), "-q", "--resume"]) == 0
     assert read_jsonl(out) == ref and read_jsonl(f"{out}.errors.jsonl") == ref_errors
@@ -398,8 +403,8 @@ def test_worker_processes_give_the_same_output_and_stay_bounded(tmp_path, corpus
             pulled.append(len(b))
             yield b
 
-    texts = [[readers.Item("mem", i, str(i), SENTENCES[i % 6])] for i in range(40)]
-    for n, results in enumerate(batch.annotate_batches("blank", counted(texts), n_process=2), 1):
+    texts = [[Item("mem", i, str(i), SENTENCES[i % 6])] for i in range(40)]
+    for n, results in enumerate(annotate_batches("blank", counted(texts), n_process=2), 1):
         assert len(pulled) - n <= 2 * 2  # never more than two batches a worker ahead
         assert results[0][0] == "doc"
 
@@ -409,13 +414,13 @@ def test_stream_is_lazy(blank):
         i = 0
         while True:
             i += 1
-            yield readers.Item("endless", i, str(i), SENTENCES[i % 6])
+            yield Item("endless", i, str(i), SENTENCES[i % 6])
 
-    results = batch.annotate_batches(blank, batch.batches(endless(), 8))
+    results = annotate_batches(blank, batches(endless(), 8))
     first = [next(results) for _ in range(3)]
     assert [len(r) for r in first] == [8, 8, 8]
-    long_ones = (readers.Item("x", i, str(i), "가" * 90_000) for i in range(5))
-    assert [len(b) for b in batch.batches(long_ones, 64)] == [2, 2, 1]  # bounded by characters too
+    long_ones = (Item("x", i, str(i), "가" * 90_000) for i in range(5))
+    assert [len(b) for b in batches(long_ones, 64)] == [2, 2, 1]  # bounded by characters too
 
 
 class FakeTTY(io.StringIO):

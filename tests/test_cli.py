@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.document import Document, validate
+from pipeline.cli.main import main
+from pipeline.core.document import Document, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_bad_records_become_error_lines_and_run_goes_on(tmp_path):
 def test_version_and_every_option_has_help(capsys):
     import argparse
 
-    from pipeline.cli import build_parser
+    from pipeline.cli.main import build_parser
 
     with pytest.raises(SystemExit):
         main(["--version"])
@@ -126,7 +126,7 @@ def test_every_subcommand_shows_examples_that_parse(capsys):
     written, and every example is a command line this parser accepts."""
     import shlex
 
-    from pipeline.cli import build_parser
+    from pipeline.cli.main import build_parser
 
     leaves = list(_leaf_parsers(build_parser()))
     assert {p for p, _ in leaves} >= {
@@ -167,7 +167,7 @@ def test_help_and_import_load_nothing_heavy():
     probe = (
         "import sys\n"
         "import pipeline\n"
-        "from pipeline.cli import main\n"
+        "from pipeline.cli.main import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))\n"
     )

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from pipeline import corpora
+from pipeline.cli.corpus import validate_files
+from pipeline.core.document import Document, validate
 from pipeline.corpora import econ, labelstudio
-from pipeline.corpora.cli import validate_files
-from pipeline.document import Document, validate
 
 
 @pytest.fixture(scope="module")

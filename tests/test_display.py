@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 import pipeline
-from pipeline.display import render_html, to_document
+from pipeline.render.blocks import to_document
+from pipeline.render.html import render_html
 
 TEXT = (
     "자동차 전장부품 제조기업 백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3%, 종업원 수 23.1% 증가하는 성과를 기록했다.\n\n"
@@ -491,7 +492,7 @@ def test_page_shows_the_whole_article_in_chromium(tmp_path):
 def test_lazy_entry_points_in_a_fresh_interpreter():
     code = (
         "import pipeline; a = pipeline.render_html; b = pipeline.display; assert callable(a) and callable(b);"
-        "import pipeline.display as m; assert callable(pipeline.display);"
+        "import pipeline.render.html as m; assert callable(pipeline.display) and pipeline.display is m.display;"
         "print(pipeline.display({'id': 'x', 'text': 'abc'})[:24])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -11,8 +11,11 @@ import pytest
 
 pytest.importorskip("distributed", reason="Dask is not installed: pip install -e '.[distributed]'")
 
-from pipeline import batch, distributed, readers  # noqa: E402
-from pipeline.cli import main  # noqa: E402
+from pipeline.cli.main import main  # noqa: E402
+from pipeline.io import readers
+from pipeline.io.records import MAX_CHARS
+from pipeline.runners import batch, distributed  # noqa: E402
+from pipeline.runners.models import LOADS
 
 SENTENCES = [
     "백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3% 증가를 기록했다.",
@@ -43,7 +46,7 @@ def make_corpus(d):
 
 
 def shard_lines(shards, **kw):
-    return [[(r.source, r.line) for r in distributed._shard_records(s, "text", "id", readers.MAX_CHARS)] for s in shards]
+    return [[(r.source, r.line) for r in distributed._shard_records(s, "text", "id", MAX_CHARS)] for s in shards]
 
 
 def test_plan_shards_cover_every_record_once(tmp_path):
@@ -94,7 +97,7 @@ def test_cluster_run_equals_local_run_and_resumes(tmp_path, cluster, local_run):
     assert all(e["error_file"] is None for e in manifest["shards"] if not e["errors"])
     assert sum(e["records"] for e in manifest["shards"]) == 82
     # the model was loaded once on each worker, whatever the number of shards
-    assert set(client.run(lambda: batch.LOADS.get("blank")).values()) == {1}
+    assert set(client.run(lambda: LOADS.get("blank")).values()) == {1}
     assert len(client.scheduler_info()["workers"]) == 2
 
     # resume: finished shards are kept, a lost one is redone

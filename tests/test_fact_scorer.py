@@ -2,9 +2,9 @@
 
 import pytest
 
-from pipeline.document import ECON_SPANS_KEY, from_spacy
-from pipeline.fact_scorer import FactScorer, candidates, features, gold_labels
-from pipeline.triples import TripleAssembler
+from pipeline.components.fact_scorer import FactScorer, candidates, features, gold_labels
+from pipeline.components.triples import TripleAssembler
+from pipeline.core.document import ECON_SPANS_KEY, from_spacy
 
 TEXT = (
     "중소벤처기업진흥공단은 수출바우처 사업의 성과를 발표했다. "

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import readers, writers
-from pipeline.cli import main
+from pipeline.cli.main import main
+from pipeline.io import readers, writers
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -173,7 +173,7 @@ def test_a_second_run_on_the_same_output_refuses_and_names_the_first(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pipeline.runstate import OutputLock; "
+            "import sys, time; from pipeline.io.runstate import OutputLock; "
             "OutputLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)",
             str(out),
         ],

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import loading
+from pipeline.runners import loading
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = loading.DEFAULT_MODEL

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.json_schema import SchemaDriftError, annotation_json_schema, dumps_schema
+from pipeline.cli.main import main
+from pipeline.core.json_schema import SchemaDriftError, annotation_json_schema, dumps_schema
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the dev extra (pip install -e '.[dev]')")
 
@@ -63,14 +63,14 @@ def test_schema_follows_the_typed_records():
 def test_a_field_the_arrow_schema_lacks_is_drift(monkeypatch):
     import pyarrow as pa
 
-    from pipeline import writers
+    from pipeline.core import arrow
 
-    real = writers.parquet_schema
+    real = arrow.parquet_schema
 
     def without_relations():
         return pa.schema([f for f in real() if f.name != "relations"])
 
-    monkeypatch.setattr(writers, "parquet_schema", without_relations)
+    monkeypatch.setattr(arrow, "parquet_schema", without_relations)
     with pytest.raises(SchemaDriftError, match="relations"):
         annotation_json_schema()
 

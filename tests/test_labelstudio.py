@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.corpora import labelstudio, review
 from pipeline.corpora.econ import IMPLIED
 

@@ -3,9 +3,9 @@
 import numpy
 
 import pipeline
+from pipeline.components.gazetteer import konec_class, read_konec_forms
 from pipeline.corpora.sources import KONEC_FORMS
-from pipeline.gazetteer import konec_class, read_konec_forms
-from pipeline.vectors import cong_vectors, save_vectors_pipeline
+from pipeline.language.vectors import cong_vectors, save_vectors_pipeline
 
 
 def test_konec_gazetteer_marks_known_names(data_dir, tmp_path):

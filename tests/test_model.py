@@ -3,8 +3,9 @@
 import pytest
 
 import pipeline
-from pipeline.document import Document, validate
-from pipeline.scoring import relaxed_match
+from pipeline.core.document import Document, validate
+from pipeline.core.matching import relaxed_match
+from pipeline.runners.models import load_model
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def test_seed_article_gives_the_cluster_facts(nlp, seed_text, data_dir):
     """The NHC미디어 article's facts cross paragraphs; most triples found must be facts the corpus
     records for it, covering most of them, the cluster program's included."""
     from pipeline import corpora
-    from pipeline.scoring import score_triples
+    from pipeline.evaluation.scoring import score_triples
 
     (gold,) = [r for r in corpora.records("econ", "train", data_dir) if r["id"] == "seed-nhc-media"]
     record = pipeline.extract(seed_text, nlp=nlp, doc_id="seed")
@@ -56,7 +57,8 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     kiwipiepy.Kiwi (the caches are emptied for the test and restored after it)."""
     import kiwipiepy
 
-    from pipeline import batch, loading, tokens
+    from pipeline.language import tokens
+    from pipeline.runners import loading
 
     assert pipeline.load() is nlp and pipeline.load(pipeline.default_model_path()) is nlp
     monkeypatch.setattr(loading, "_PIPELINES", {})
@@ -74,7 +76,7 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     assert loaded is not nlp  # the cache was emptied: a new pipeline, and then only that one
     assert pipeline.extract(text)["entities"]
     assert list(pipeline.annotate([text, text]))[1]["entities"]
-    assert batch.load_model(None) is loaded and batch.load_model(str(pipeline.default_model_path())) is loaded
+    assert load_model(None) is loaded and load_model(str(pipeline.default_model_path())) is loaded
     assert pipeline.load() is loaded
     strict = pipeline.load(min_score=0.9)  # other settings: another pipeline, the same Kiwi
     assert strict is not loaded and strict.get_pipe("triple_assembler").min_score == 0.9
@@ -116,7 +118,7 @@ def test_load_sees_a_model_saved_again_to_the_same_directory(tmp_path):
     again.to_disk(tmp_path / "m")
     reloaded = pipeline.load(tmp_path / "m")
     assert reloaded is not loaded and reloaded.pipe_names == ["sentencizer"]
-    from pipeline import loading
+    from pipeline.runners import loading
 
     assert [key[0] for key in loading._PIPELINES].count(str((tmp_path / "m").resolve())) == 1  # the stale one dropped
 
@@ -161,12 +163,13 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    from pipeline import writers
+    from pipeline.core import arrow
+    from pipeline.io import writers
 
     record = pipeline.extract(seed_text, nlp=nlp)
     assert record["triples"] and record["standard_entities"]
     fields = [k for k in record if k not in ("id", "text")]
-    assert set(fields) == set(writers.annotation_schema().names)
+    assert set(fields) == set(arrow.annotation_schema().names)
     row = pipeline.annotate_dataset(Dataset.from_dict({"text": [seed_text]}), nlp=nlp)[0]
     part = tmp_path / "p.parquet"
     pq.write_table(_table(writers, record), part)
@@ -179,7 +182,9 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
 def _table(writers, record):
     import pyarrow as pa
 
-    return pa.Table.from_pylist([writers.parquet_row(record)], schema=writers.parquet_schema())
+    from pipeline.core import arrow
+
+    return pa.Table.from_pylist([writers.parquet_row(record)], schema=arrow.parquet_schema())
 
 
 def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_path):
@@ -187,7 +192,7 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
 
     import pandas as pd
 
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     record = {**pipeline.extract(seed_text, nlp=nlp, doc_id="seed"), "source": {"file": "seed.txt", "line": 1}}
     annotated = tmp_path / "annotated.jsonl"
@@ -205,7 +210,7 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
 
 
 def test_info_shows_the_model_its_labels_licence_and_scores(capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.normalize import canonical_name, canonical_program, parse_number, parse_outcome, parse_outcome_at
+from pipeline.core.normalize import canonical_name, canonical_program, parse_number, parse_outcome, parse_outcome_at
 
 
 @pytest.mark.parametrize(

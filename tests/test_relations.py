@@ -1,4 +1,4 @@
-"""pipeline.relations: candidate pairs, pair features, training updates and serialisation."""
+"""pipeline.components.relations: candidate pairs, pair features, training updates and serialisation."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from spacy.training import Example
 from thinc.api import Adam
 
 import pipeline
-from pipeline.document import ECON_SPANS_KEY
-from pipeline.relations import LABELS, candidate_pairs, hash_features, pair_features
+from pipeline.components.relations import LABELS, candidate_pairs, hash_features, pair_features
+from pipeline.core.document import ECON_SPANS_KEY
 
 TEXT = "백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3% 증가를 기록했다. 다른 회사는 신청하지 않았다."
 MENTIONS = [

@@ -1,4 +1,4 @@
-"""pipeline.scoring and pipeline.evaluate: hand-made gold and predictions, P/R/F1 counted by hand.
+"""pipeline.evaluation.scoring and pipeline.evaluation.evaluate: hand-made gold and predictions, P/R/F1 counted by hand.
 
 Each expected figure is worked out in the comments from the matching rule of SCHEMA.md
 (white space and quotes removed, one string inside the other, the shorter at least half
@@ -12,9 +12,10 @@ from spacy.language import Language
 from spacy.tokens import SpanGroup
 
 import pipeline
-from pipeline.document import ECON_SPANS_KEY, Slot, Triple
-from pipeline.evaluate import evaluate, format_report, score_relations
-from pipeline.scoring import exact_match, judge_triples, relaxed_match, score_entities, score_triples
+from pipeline.core.document import ECON_SPANS_KEY, Slot, Triple
+from pipeline.core.matching import exact_match, relaxed_match
+from pipeline.evaluation.evaluate import evaluate, format_report, score_relations
+from pipeline.evaluation.scoring import judge_triples, score_entities, score_triples
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 import pipeline
+from pipeline.core.schema import STANDARD_LABELS
 from pipeline.corpora import silver
-from pipeline.corpora.klue import STANDARD_LABELS
 from pipeline.corpora.sources import KONEC_FORMS
 
 

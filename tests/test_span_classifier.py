@@ -1,4 +1,4 @@
-"""The Kiwi suggester and the econ span classifier (pipeline/suggesters.py, pipeline/span_classifier.py)."""
+"""The Kiwi suggester and the econ span classifier (pipeline/language/suggesters.py, pipeline/components/span_classifier.py)."""
 
 import numpy
 import pytest
@@ -6,8 +6,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import fix_random_seed
 
-from pipeline.span_classifier import decode
-from pipeline.suggesters import candidate_spans, kiwi_suggester
+from pipeline.components.span_classifier import decode
+from pipeline.language.suggesters import candidate_spans, kiwi_suggester
 
 SENTENCE = "중진공의 구조혁신지원사업에 참여한 ㈜블루오션텍은 매출이 전년 대비 20% 증가했다."
 
@@ -121,7 +121,7 @@ def test_span_classifier_learns_and_round_trips(tmp_path):
 def test_span_classifier_output_reads_as_a_document(tmp_path):
     """The rest of the pipeline reads doc.spans["econ"]: from_spacy must see the entities."""
     import pipeline
-    from pipeline.document import from_spacy
+    from pipeline.core.document import from_spacy
 
     nlp = _trained(pipeline.blank)
     text = "창진원의 초기창업패키지에 선정된 한빛로보틱스는 수출 50만 달러를 달성했다."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import pipeline
-from pipeline.document import Document, validate
+from pipeline.core.document import Document, validate
 
 pytestmark = pytest.mark.slow  # trains a recogniser (about a minute on a busy 2-core machine)
 

@@ -15,12 +15,15 @@ torch = pytest.importorskip("torch", reason=f"torch is not installed; {_EXTRA}")
 pytest.importorskip("transformers", reason=f"transformers is not installed; {_EXTRA}")
 pytest.importorskip("tokenizers", reason=f"tokenizers is not installed; {_EXTRA}")
 
+from tiny_bert import make_tiny_bert  # noqa: E402
+
 import pipeline  # noqa: E402
-from pipeline import transformers_backend as tb  # noqa: E402
-from pipeline.corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES  # noqa: E402
-from pipeline.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
-from pipeline.relations import candidate_pairs  # noqa: E402
-from pipeline.transformers_backend import MODEL_DIR  # noqa: E402
+from pipeline.components import hf, hf_ner, hf_relations  # noqa: E402
+from pipeline.components.hf import MODEL_DIR  # noqa: E402
+from pipeline.components.relations import candidate_pairs  # noqa: E402
+from pipeline.core.document import ECON_SPANS_KEY, from_spacy, validate  # noqa: E402
+from pipeline.core.schema import ENTITY_LABELS, RELATION_SIGNATURES, STANDARD_LABELS  # noqa: E402
+from pipeline.training import hf as hf_training  # noqa: E402
 
 #: Builds and fine-tunes the tiny encoder: deselected by default, run by `.ci/run` (`-m slow`).
 slow = pytest.mark.slow
@@ -34,7 +37,7 @@ ODD_TEXT = "  ㈜백억전자는\n\n중진공의  사업전환 컨설팅을 통�
 def test_decode_bio_repairs_invalid_tags_and_bridges_untokenised_words():
     tags = ["B-COMPANY", "I-COMPANY", "O", "I-PROGRAM", "I-PROGRAM", "B-OUTCOME", None, "I-OUTCOME", None, "I-AGENCY", "B-AGENCY"]
     probs = [0.9, 0.7, 0.99, 0.6, 0.8, 0.5, None, 0.7, None, 0.4, 0.3]
-    spans = tb.decode_bio(tags, probs)
+    spans = hf_ner.decode_bio(tags, probs)
     assert [(s, e, label) for s, e, label, _ in spans] == [
         (0, 2, "COMPANY"),
         (3, 5, "PROGRAM"),
@@ -44,18 +47,18 @@ def test_decode_bio_repairs_invalid_tags_and_bridges_untokenised_words():
     ]
     assert spans[0][3] == pytest.approx(0.8)
     assert spans[2][3] == pytest.approx(0.6)  # the untagged word adds no probability
-    assert tb.decode_bio([], []) == []
-    assert tb.decode_bio(["O", None], [0.9, None]) == []
+    assert hf_ner.decode_bio([], []) == []
+    assert hf_ner.decode_bio(["O", None], [0.9, None]) == []
 
 
 def test_marked_text_wraps_head_and_tail(blank_nlp):
     doc = blank_nlp("백억전자는 중진공의 사업전환 컨설팅을 통해 매출 163.3% 증가를 기록했다. 다음 문장이다.")
     head = doc.char_span(0, 4, label="COMPANY")
     tail = doc.char_span(doc.text.index("사업전환"), doc.text.index("을 통해"), label="PROGRAM")
-    text = tb.marked_text(doc, head, tail)
+    text = hf_relations.marked_text(doc, head, tail)
     assert text.startswith("[E1]백억전자[/E1]는 중진공의 [E2]사업전환 컨설팅[/E2]을 통해")
     assert "다음 문장이다" not in text  # the window is the pair's sentences only
-    reverse = tb.marked_text(doc, tail, head)
+    reverse = hf_relations.marked_text(doc, tail, head)
     assert reverse.startswith("[E2]백억전자[/E2]는") and "[E1]사업전환 컨설팅[/E1]" in reverse
 
 
@@ -81,13 +84,13 @@ def one_torch_thread():
 
 @pytest.fixture(scope="module")
 def tiny_bert(records, tmp_path_factory):
-    return tb.make_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert", [r["text"] for r in records])
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert", [r["text"] for r in records])
 
 
 @pytest.fixture(scope="module")
 def ner_dir(records, tiny_bert, tmp_path_factory):
     out = tmp_path_factory.mktemp("ner") / "pipeline"
-    nlp = tb.train_token_classifier(
+    nlp = hf_training.train_token_classifier(
         records, layer="econ", base_model=tiny_bert, output_dir=out, epochs=10, lr=3e-3, batch_size=16, max_length=128, seed=0
     )
     return nlp, out
@@ -96,7 +99,7 @@ def ner_dir(records, tiny_bert, tmp_path_factory):
 @pytest.fixture(scope="module")
 def rel_dir(records, tiny_bert, ner_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("rel") / "pipeline"
-    nlp = tb.train_relation_classifier(
+    nlp = hf_training.train_relation_classifier(
         records[:12], tiny_bert, out, base_pipeline=ner_dir[1], epochs=1, lr=3e-3, batch_size=32, max_length=96, seed=0
     )
     return nlp, out
@@ -116,15 +119,15 @@ def _econ(doc):
 
 @slow
 def test_crop_keeps_the_marked_pair_inside_the_window(tiny_bert, records):
-    tok = tb.load_tokenizer(tiny_bert, local_files_only=True)
-    tb._add_markers(tok)
+    tok = hf.load_tokenizer(tiny_bert, local_files_only=True)
+    hf_relations._add_markers(tok)
     words = records[0]["text"].split()
     text = " ".join(words[:40] + ["[E1]" + words[40] + "[/E1]", words[41], "[E2]" + words[42] + "[/E2]"] + words[43:80])
-    (cropped,) = tb._crop(tok, [text], 32)
+    (cropped,) = hf_relations._crop(tok, [text], 32)
     assert len(tok(cropped)["input_ids"]) <= 32
-    assert all(m in cropped for m in tb.MARKERS)
+    assert all(m in cropped for m in hf.MARKERS)
     far = " ".join(["[E1]" + words[0] + "[/E1]"] + words[1:60] + ["[E2]" + words[60] + "[/E2]"])
-    (cropped,) = tb._crop(tok, [far], 32)
+    (cropped,) = hf_relations._crop(tok, [far], 32)
     assert len(tok(cropped)["input_ids"]) <= 32
     assert cropped.startswith("[E1]") and cropped.endswith("[/E2]") and " … " in cropped
 
@@ -139,7 +142,7 @@ def test_tiny_bert_is_tiny_and_safe(tiny_bert, records):
     config = AutoConfig.from_pretrained(tiny_bert, local_files_only=True)
     assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads, config.intermediate_size) == (32, 2, 2, 64)
     assert list(tiny_bert.glob("*.safetensors"))
-    tok = tb.load_tokenizer(tiny_bert, local_files_only=True)
+    tok = hf.load_tokenizer(tiny_bert, local_files_only=True)
     pieces = tok.tokenize(records[0]["text"][:200])
     assert "[UNK]" not in pieces
     assert "".join(pieces).replace("##", "") == "".join(records[0]["text"][:200].split())  # Hangul whole, not jamo
@@ -185,7 +188,7 @@ def test_loaded_pipeline_predicts_identically(ner_dir, records):
     assert [_econ(d) for d in loaded.pipe(texts)] == [_econ(d) for d in nlp.pipe(texts)]
     # to_bytes/from_bytes carry the same files (no pickled tensors)
     ner = nlp.get_pipe("transformers_ner")
-    copy = tb.TransformersNER(nlp.vocab, "copy", dict(ner.cfg)).from_bytes(ner.to_bytes())
+    copy = hf_ner.TransformersNER(nlp.vocab, "copy", dict(ner.cfg)).from_bytes(ner.to_bytes())
     doc = copy(nlp.make_doc(texts[0]))
     assert _econ(doc) == _econ(nlp(texts[0]))
 
@@ -199,13 +202,13 @@ def test_long_sentences_are_chunked_not_truncated(ner_dir, records, monkeypatch)
     ner = short.get_pipe("transformers_ner")
     assert ner.cfg["max_length"] == 12
     decoded: list[list[str | None]] = []
-    decode = tb.decode_bio
+    decode = hf_ner.decode_bio
 
     def spy(tags, probs):
         decoded.append(list(tags))
         return decode(tags, probs)
 
-    monkeypatch.setattr(tb, "decode_bio", spy)
+    monkeypatch.setattr(hf_ner, "decode_bio", spy)
     text = records[0]["text"]
     doc = ner(nlp.make_doc(text))  # nlp's Kiwi is loaded already
     for span in doc.spans[ECON_SPANS_KEY]:
@@ -228,7 +231,7 @@ def test_standard_layer_writes_doc_ents(data_dir, tiny_bert, tmp_path):
     from pipeline import corpora
 
     klue = corpora.records("klue", "train", data_dir)[:16]
-    nlp = tb.train_token_classifier(
+    nlp = hf_training.train_token_classifier(
         klue, layer="standard", base_model=tiny_bert, output_dir=tmp_path / "std", epochs=1, lr=3e-3, max_length=64
     )
     loaded = pipeline.load(tmp_path / "std")
@@ -237,7 +240,7 @@ def test_standard_layer_writes_doc_ents(data_dir, tiny_bert, tmp_path):
         assert ECON_SPANS_KEY not in doc.spans
         assert doc.has_annotation("ENT_IOB")
         for ent in doc.ents:
-            assert ent.label_ in tb.STANDARD_LABELS
+            assert ent.label_ in STANDARD_LABELS
             assert text[ent.start_char : ent.end_char] == ent.text
         assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
 

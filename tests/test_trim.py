@@ -1,4 +1,4 @@
-"""pipeline.entities.trim_span: the rule that keeps particles and enclosing quotes out of a span.
+"""pipeline.components.entities.trim_span: the rule that keeps particles and enclosing quotes out of a span.
 
 SCHEMA.md says a span never ends in a particle and never includes the quotes or brackets
 around a name; the recogniser sometimes swallows them, and this rule cuts them off.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from spacy.tokens import Span
 
-from pipeline.entities import trim_span
+from pipeline.components.entities import trim_span
 
 TEXT = '㈜백억전자는 중진공의 ‘사업전환 컨설팅’을 통해 매출 163.3%를 올렸다. (주)NHC미디어 "클러스터사업"에서'
 

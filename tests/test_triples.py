@@ -3,10 +3,11 @@
 import pytest
 
 import pipeline
-from pipeline.document import ECON_SPANS_KEY
-from pipeline.fact_scorer import features
-from pipeline.scoring import exact_match, relaxed_match, score_triples
-from pipeline.triples import TripleAssembler, alias_clusters
+from pipeline.components.fact_scorer import features
+from pipeline.components.triples import TripleAssembler, alias_clusters
+from pipeline.core.document import ECON_SPANS_KEY
+from pipeline.core.matching import exact_match, relaxed_match
+from pipeline.evaluation.scoring import score_triples
 
 
 def _doc(nlp, text, marks):
@@ -124,7 +125,7 @@ def _ctx(nlp, text, marks):
 
 
 def test_a_restated_figure_is_one_fact_and_two_periods_are_two(blank_nlp):
-    from pipeline.triples import same_fact
+    from pipeline.components.triples import same_fact
 
     text = (
         "61개 창업기업이 초기창업패키지 사업으로 매출액 340억 원을 올렸다. "
@@ -149,7 +150,7 @@ def test_a_restated_figure_is_one_fact_and_two_periods_are_two(blank_nlp):
 
 
 def test_listed_winners_share_one_prize(blank_nlp):
-    from pipeline.triples import select
+    from pipeline.components.triples import select
 
     text = "집적지사업 과제를 수행한 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상했다. 이레산업은 매출 125억 원을 올렸다."
     marks = [

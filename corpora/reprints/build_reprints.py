@@ -35,7 +35,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline.corpora.schema_rules import ENTITY_LABELS, RELATION_SIGNATURES
+from pipeline.core.schema import ENTITY_LABELS, RELATION_SIGNATURES
 from pipeline.corpora.sources import text_sha256
 
 HERE = Path(__file__).resolve().parent

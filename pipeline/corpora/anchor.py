@@ -33,7 +33,7 @@ import json
 import sys
 from pathlib import Path
 
-from .schema_rules import ENTITY_LABELS, RELATION_SIGNATURES
+from ..core.schema import ENTITY_LABELS, RELATION_SIGNATURES
 from .sources import SourceError, fetch_text, source_of, text_sha256
 
 

@@ -7,7 +7,7 @@ text from the data directory, adds the relations that its triples imply, assigns
 the split from ``corpora/econ/splits.json`` and writes ``{train,dev,test}.jsonl``.
 
 The built files hold outside texts, so they go to the user data directory
-(:mod:`pipeline.userdata`), never into the source tree or the install: :func:`built_dir`
+(:mod:`pipeline.io.userdata`), never into the source tree or the install: :func:`built_dir`
 names one directory per state of the annotations, which :func:`ensure_built` fills on first use.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..userdata import data_home
+from ..io.userdata import data_home
 from .sources import annotations_dir, fetch_text, resolve_data_dir, text_sha256
 
 ECON_DIR = annotations_dir() / "econ"
@@ -203,7 +203,7 @@ def build(data_dir=None, out_dir: Path | None = None, *, files: list[Path] | Non
 
 def _add_sentences(docs: dict[str, list[dict]]) -> None:
     """Kiwi's sentence spans, so the built files are complete SCHEMA.md records."""
-    from ..document import sentence_spans
+    from ..core.document import sentence_spans
     from ..language import blank
 
     nlp = blank()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STANDARD_LABELS = ("PS", "LC", "OG", "DT", "TI", "QT")
+from ..core.schema import STANDARD_LABELS
 
 
 @dataclass

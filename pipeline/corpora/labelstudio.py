@@ -19,6 +19,11 @@ value) ride along, so an unreviewed task reads back as the very record that was
 exported. A reviewer cannot edit triples there; on import a triple follows its
 regions (a re-bounded region moves the triple's span) and is dropped when the
 reviewer removed or relabelled one of its parts (:mod:`.review` reports it).
+
+Why one module over 400 lines: export and import are the two directions of one format. What
+goes to an annotation and what to a prediction, and how triples ride in ``data.triples``, must
+change on both sides at once, so that an unreviewed task keeps reading back as the record that
+was exported (tests/test_labelstudio.py round-trips them).
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from ..core.schema import ENTITY_LABELS, RELATION_LABELS
 from .econ import IMPLIED
-from .schema_rules import ENTITY_LABELS, RELATION_LABELS
 
 LABEL_CONFIG = (
     "<View>\n  <Relations>\n"

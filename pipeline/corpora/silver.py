@@ -36,7 +36,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc
 
-from .klue import STANDARD_LABELS
+from ..core.schema import STANDARD_LABELS
 
 MAP_PATH = Path(__file__).resolve().parents[1] / "data" / "konec_to_klue.tsv"
 #: tokens that KLUE leaves out of a date, time or quantity (konec keeps some in: ``12일부터``)
@@ -343,9 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         teacher = None
         if args.teacher:
-            import pipeline
+            from ..runners.loading import load  # what pipeline.load calls: the corpus tools are below the package root
 
-            teacher = pipeline.load(None if args.teacher == "default" else args.teacher)
+            teacher = load(None if args.teacher == "default" else args.teacher)
             teacher.select_pipes(enable=[p for p in teacher.pipe_names if p == "ner"])
         records = corpora.records("klue", args.split, args.data_dir)
         scores = measure(labeller, records, nlp, teacher=teacher, prefer=args.prefer)

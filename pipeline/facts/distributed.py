@@ -31,7 +31,7 @@ def build(run_dir: str | Path, store: str | Path, *, client=None, scheduler: str
     """
     from distributed import as_completed
 
-    from ..distributed import cluster_client
+    from ..runners.distributed import cluster_client
 
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))

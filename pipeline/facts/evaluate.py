@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..corpora.sources import annotations_dir
-from ..normalize import canonical_name, canonical_program, parse_outcome_at
+from ..core.normalize import canonical_name, canonical_program, parse_outcome_at
 
 REPRINTS = annotations_dir() / "reprints" / "reprints.jsonl"  # the checkout's corpora/, or $ECON_FACTS_CORPORA
 

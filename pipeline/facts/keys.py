@@ -4,7 +4,7 @@ A reprint rewords a release: ㈜ dropped, 수출바우처사업 spaced as 수출
 written out in one outlet and abbreviated in another, 6.8% printed as 6.8퍼센트, the year
 put in front of the program. The fact store therefore compares *folded* forms:
 
-- a **company** by its canonical name (:func:`pipeline.normalize.canonical_name`: legal
+- a **company** by its canonical name (:func:`pipeline.core.normalize.canonical_name`: legal
   affixes, spacing, width), after the article's own abbreviations are resolved
   (``한국콘텐츠진흥원(이하 콘진원)``: 콘진원 → 한국콘텐츠진흥원); a group of participants
   (``참여기업 768개사``, ``31개 스타트업``, ``참여 기업``) is one block, ``@group``, told apart by
@@ -29,8 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..normalize import canonical_name, canonical_program, figures, parse_outcome
-from ..scoring import relaxed_match
+from ..core.matching import relaxed_match
+from ..core.normalize import canonical_name, canonical_program, figures, parse_outcome
 
 _YEARS = re.compile(r"(?:19|20)\d{2}\s*(?:년도|년)?|\d{2,4}\s*년도|제?\s*\d+\s*(?:차|기|회|기수)(?=\s|$|[^\d가-힣])")
 _TRAILING = re.compile(r"(?:지원)?사업$")

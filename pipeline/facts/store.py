@@ -102,7 +102,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def _pieces(path: str, lines: int) -> list[tuple[str, int, int | None, int]]:
     """A JSONL file as byte ranges of about ``lines`` lines: (path, start, end, first line)."""
-    from ..readers import line_offsets
+    from ..io.readers import line_offsets
 
     bounds = list(line_offsets(path, lines))
     return [(path, start, nxt[0] if nxt else None, line) for (start, line), nxt in zip(bounds, [*bounds[1:], None])]

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..writers import read_parquet_records
+from ..io.writers import read_parquet_records
 
 COLUMNS = (
     "doc_id",
@@ -55,7 +55,7 @@ def read_annotated(paths: Iterable[str | Path]) -> Iterator[dict]:
         elif not path.is_dir():
             yield from _jsonl(path)
         elif (path / "manifest.json").is_file():
-            from ..distributed import read_records
+            from ..runners.distributed import read_records
 
             yield from read_records(path)
         elif any(path.glob("part-*.parquet")):

@@ -17,8 +17,8 @@ from pathlib import Path
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
-from .. import extensions  # noqa: F401  (doc._.relations)
-from ..document import ECON_SPANS_KEY
+from ..core.document import ECON_SPANS_KEY
+from ..language import extensions  # noqa: F401  (doc._.relations)
 
 _PARTICLE_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SW", "SO", "VCP")
 

@@ -238,7 +238,7 @@ def train_pipeline(
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     if econ_min_score is not None:
-        from ..span_classifier import EconSpanClassifier
+        from ..components.span_classifier import EconSpanClassifier
 
         if not isinstance(nlp.get_pipe("econ_ner"), EconSpanClassifier):
             raise ValueError("econ_min_score applies to a span classifier (econ_spancat) only")
@@ -288,7 +288,7 @@ def train_pipeline(
 
 def fact_docs(nlp, records: list[dict], *, predicted: bool = False) -> list:
     """Docs with econ spans (gold, or the recogniser's with ``predicted``) and relation scores."""
-    from ..document import ECON_SPANS_KEY
+    from ..core.document import ECON_SPANS_KEY
 
     if predicted:
         with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p in ("ner", "triple_assembler")]):
@@ -309,7 +309,7 @@ def fact_docs(nlp, records: list[dict], *, predicted: bool = False) -> list:
 
 
 def fact_examples(nlp, docs: list, records: list[dict]) -> tuple[list[dict], list[int]]:
-    from ..fact_scorer import candidates, features, gold_labels
+    from ..components.fact_scorer import candidates, features, gold_labels
 
     assembler = nlp.get_pipe("triple_assembler")
     feats, labels = [], []
@@ -347,8 +347,8 @@ def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0, k
 def calibrate_scores(nlp, dev: list[dict]) -> None:
     """Platt-scale the scorer on the full pipeline's triples on dev (predicted entities), so that a
     triple's score is the chance that it is right."""
-    from ..document import from_spacy
-    from ..scoring import judge_triples
+    from ..core.document import from_spacy
+    from ..evaluation.scoring import judge_triples
 
     scorer = nlp.get_pipe("triple_assembler").scorer
     scorer.calibration = (1.0, 0.0)
@@ -361,9 +361,9 @@ def calibrate_scores(nlp, dev: list[dict]) -> None:
 def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, float, float], dict]:
     """The scorer's three thresholds (best, further, listed firms) with the best relaxed triple F1 on ``docs`` (dev); F1 by pair.
     Candidates are scored once; each pair of thresholds only re-runs the selection."""
-    from ..fact_scorer import candidates, features
-    from ..scoring import score_triples
-    from ..triples import select
+    from ..components.fact_scorer import candidates, features
+    from ..components.triples import select
+    from ..evaluation.scoring import score_triples
 
     assembler = nlp.get_pipe("triple_assembler")
     scored = []

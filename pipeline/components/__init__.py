@@ -1,0 +1,18 @@
+"""The components layer: the spaCy components that turn Kiwi tokens into entities, relations and triples.
+
+Importing this package imports every component factory the project registers, and the
+``ko_kiwi`` language with its Kiwi tokenizer, so that saved pipelines load (``import
+pipeline`` alone registers nothing). Components import from the core and language layers
+only, never from the corpus tools, training, I/O or runners above them (``lint-imports``).
+"""
+
+from .. import language  # noqa: F401  (the ko_kiwi language and its tokenizer)
+from . import (
+    entities,  # noqa: F401
+    gazetteer,  # noqa: F401
+    hf_ner,  # noqa: F401
+    hf_relations,  # noqa: F401
+    relations,  # noqa: F401
+    span_classifier,  # noqa: F401
+    triples,  # noqa: F401
+)

@@ -1,0 +1,146 @@
+"""Kiwi candidates → econ entities: a span classifier, the alternative to ``econ_ner``.
+
+A transition-based recogniser commits to one segmentation, left to right; a span that
+it misses early is gone. A span classifier scores every candidate that the Kiwi
+suggester (``pipeline.language.suggesters``) proposes, so its recall is capped by the
+suggester's (0.993 of gold dev spans), not by a greedy decoder. This is spaCy's
+single-label ``spancat`` (softmax over COMPANY, AGENCY, PROGRAM, OUTCOME and "none")
+with a decoder that follows SCHEMA.md: entities never overlap, so candidates are taken
+by descending score and one that overlaps a kept entity is dropped. ``min_score``
+lets the decoder keep a candidate whose best entity label scores at least that much
+even where "none" scores more: the dial between recall and precision, chosen on dev.
+
+The entities land in ``doc.spans["econ"]``, in text order, with their scores in
+``attrs["scores"]``, exactly as ``econ_ner`` writes them, so the rest of the pipeline
+does not know which recogniser ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline.spancat import DEFAULT_SPANCAT_SINGLELABEL_MODEL, SpanCategorizer, Suggester
+from spacy.tokens import Doc, Span, SpanGroup
+from thinc.api import Model
+
+from ..core.document import ECON_SPANS_KEY
+from ..language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
+from .entities import score_econ_spans
+
+DEFAULT_CONFIG = {
+    "spans_key": ECON_SPANS_KEY,
+    "model": DEFAULT_SPANCAT_SINGLELABEL_MODEL,
+    "suggester": {"@misc": "pipeline.kiwi_suggester.v1", "max_length": 20},
+    "negative_weight": 1.0,
+    "min_score": None,
+    "scorer": {"@scorers": "pipeline.econ_ner_scorer.v1"},
+}
+
+
+class EconSpanClassifier(SpanCategorizer):
+    """Single-label span classifier whose decoder keeps non-overlapping spans by score."""
+
+    def __init__(
+        self,
+        vocab,
+        model: Model,
+        suggester: Suggester,
+        name: str = "econ_spancat",
+        *,
+        spans_key: str = ECON_SPANS_KEY,
+        negative_weight: float = 1.0,
+        min_score: float | None = None,
+        scorer: Callable | None = None,
+    ) -> None:
+        super().__init__(
+            vocab,
+            model,
+            suggester,
+            name=name,
+            add_negative_label=True,
+            spans_key=spans_key,
+            negative_weight=negative_weight,
+            allow_overlap=False,
+            max_positive=1,
+            threshold=None,
+            scorer=scorer,
+        )
+        self.cfg["min_score"] = min_score
+
+    def set_annotations(self, docs: Iterable[Doc], indices_scores) -> None:
+        indices, scores = indices_scores
+        scores = self.model.ops.to_numpy(scores)
+        offset = 0
+        for i, doc in enumerate(docs):
+            n = int(indices.lengths[i])
+            rows = self.model.ops.to_numpy(indices[i].dataXd)
+            doc.spans[self.key] = decode(doc, rows, scores[offset : offset + n], self.labels, self.key, self.cfg.get("min_score"))
+            offset += n
+
+
+def decode(doc: Doc, rows, scores, labels: tuple[str, ...], key: str, min_score: float | None) -> SpanGroup:
+    """Non-overlapping spans, best first, returned in text order with their scores.
+
+    ``scores`` has one column per label and a last one for "none". A candidate is an
+    entity when its best label beats "none" (``min_score`` None) or scores at least
+    ``min_score``.
+    """
+    group = SpanGroup(doc, name=key)
+    if len(rows) == 0:
+        group.attrs["scores"] = []
+        return group
+    label_scores = scores[:, : len(labels)]
+    best = label_scores.argmax(axis=1)
+    best_score = label_scores[numpy.arange(len(best)), best]
+    if min_score is None:
+        keep = best_score > scores[:, len(labels)]
+    else:
+        keep = best_score >= min_score
+    taken = numpy.zeros(len(doc), dtype=bool)
+    kept = []
+    for k in numpy.argsort(-best_score, kind="stable"):
+        if not keep[k]:
+            continue
+        start, end = int(rows[k, 0]), int(rows[k, 1])
+        if taken[start:end].any():
+            continue
+        taken[start:end] = True
+        kept.append((start, end, labels[best[k]], float(best_score[k])))
+    kept.sort()
+    for start, end, label, _ in kept:
+        group.append(Span(doc, start, end, label=label))
+    group.attrs["scores"] = [round(s, 4) for *_, s in kept]
+    return group
+
+
+@Language.factory(
+    "econ_spancat",
+    assigns=["doc.spans"],
+    default_config=DEFAULT_CONFIG,
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_econ_spancat(
+    nlp: Language,
+    name: str,
+    model: Model,
+    suggester: Suggester,
+    spans_key: str,
+    negative_weight: float,
+    min_score: float | None,
+    scorer: Callable | None,
+) -> EconSpanClassifier:
+    return EconSpanClassifier(
+        nlp.vocab,
+        model,
+        suggester,
+        name=name,
+        spans_key=spans_key,
+        negative_weight=negative_weight,
+        min_score=min_score,
+        scorer=scorer,
+    )
+
+
+__all__ = ["EconSpanClassifier", "decode", "make_econ_spancat", "score_econ_spans"]
