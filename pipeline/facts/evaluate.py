@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..corpora.sources import annotations_dir
 from ..core.normalize import canonical_name, canonical_program, parse_outcome_at
+from ..corpora.sources import annotations_dir
 
 REPRINTS = annotations_dir() / "reprints" / "reprints.jsonl"  # the checkout's corpora/, or $ECON_FACTS_CORPORA
 
