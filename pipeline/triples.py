@@ -45,12 +45,13 @@ def _is_subsequence(short: str, long_: str) -> bool:
 def same_entity(a: Span, b: Span, text: str) -> bool:
     if a.label_ != b.label_:
         return False
+    first, second = (a, b) if a.start_char <= b.start_char else (b, a)
     if a.label_ == "OUTCOME":
-        return norm(a.text) == norm(b.text)
+        # 대상(산림청장상): the prize and, in parentheses, what it is called; one award
+        return norm(a.text) == norm(b.text) or bool(_PAREN_ALIAS.match(text[first.end_char : second.start_char]))
     ca, cb = canonical_name(a.text), canonical_name(b.text)
     if ca == cb:
         return True
-    first, second = (a, b) if a.start_char <= b.start_char else (b, a)
     if _PAREN_ALIAS.match(text[first.end_char : second.start_char]):
         return True
     if a.label_ == "PROGRAM":
@@ -301,17 +302,26 @@ def _bigram_dice(x: str, y: str) -> float:
     return 2 * len(bx & by) / (len(bx) + len(by)) if bx and by else 0.0
 
 
+def _abbreviates(x: str, y: str) -> bool:
+    """One award name is the other with characters left out (금탑훈장 / 금탑산업훈장); four characters
+    at least, so that 우수상 and 최우수상 stay two prizes."""
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 4 and short[0] == long_[0] and _is_subsequence(short, long_)
+
+
 def same_fact(ctx: Context, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     """Whether two candidates state one fact: same company and program (by name), and the same
     outcome (the same text, or the same metric with a figure within 5% in the same unit)."""
     if not (_same_name(ctx, a[0], b[0]) and _same_name(ctx, a[1], b[1])):
         return False
     ta, tb = ctx.spans[a[2]].text, ctx.spans[b[2]].text
-    if a[2] == b[2] or norm(ta) == norm(tb):
+    if a[2] == b[2] or norm(ta) == norm(tb) or ctx.cluster[a[2]] == ctx.cluster[b[2]]:
         return True
     sa, sb = ctx.spans[a[2]], ctx.spans[b[2]]
     va = parse_outcome_at(ctx.doc.text, sa.start_char, sa.end_char)
     vb = parse_outcome_at(ctx.doc.text, sb.start_char, sb.end_char)
+    if va.direction == vb.direction == "award" and _abbreviates(norm(ta), norm(tb)):
+        return True  # 금탑훈장 in the headline, 금탑산업훈장 in the body
     if va.value is None or vb.value is None or va.unit != vb.unit or va.metric != vb.metric:
         return False
     return abs(va.value - vb.value) <= 0.05 * max(abs(va.value), abs(vb.value))

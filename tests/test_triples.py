@@ -175,3 +175,29 @@ def test_listed_winners_share_one_prize(blank_nlp):
     assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # the firms listed with the best share its prize
     chosen = select(ctx, cands, [0.3, 0.05, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
     assert sorted(c for _, (c, _, _) in chosen) == [1, 3]  # … each above the chain threshold; 이레산업 is in no list
+
+
+def test_an_award_restated_is_one_fact(blank_nlp):
+    """대상(산림청장상) names one prize twice, and a headline shortens 금탑산업훈장 to 금탑훈장:
+    one triple each; 우수상 and 최우수상 of one firm stay two prizes."""
+    from pipeline.triples import same_fact
+
+    text = (
+        "반딧골, 금탑훈장 수상. 임산물 수출유망업체 발굴대회에서 반딧골이 대상(산림청장상)을 받았다. "
+        "반딧골은 이날 금탑산업훈장도 받았고, 우수상과 최우수상을 함께 받았다."
+    )
+    marks = [
+        ("반딧골", "COMPANY", 1),
+        ("임산물 수출유망업체 발굴대회", "PROGRAM", 1),
+        ("대상", "OUTCOME", 1),
+        ("산림청장상", "OUTCOME", 1),
+        ("금탑훈장", "OUTCOME", 1),
+        ("금탑산업훈장", "OUTCOME", 1),
+        ("우수상", "OUTCOME", 1),
+        ("최우수상", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert same_fact(ctx, (0, 1, 2), (0, 1, 3))  # the prize and its name in parentheses
+    assert same_fact(ctx, (0, 1, 4), (0, 1, 5))  # the headline's short name
+    assert not same_fact(ctx, (0, 1, 6), (0, 1, 7))  # two prizes
+    assert not same_fact(ctx, (0, 1, 2), (0, 1, 5))  # 대상 and 금탑산업훈장: two prizes
