@@ -261,12 +261,30 @@ def select(
     if chain_threshold <= 1.0:
         index = {(o, p, ctx.cluster[c]): (float(prob), (c, p, o)) for (c, p, o), prob in zip(cands, probs)}
         for _, (c, p, o) in list(kept.values()):
-            for m in ctx.chain(c):
+            for m in {*ctx.chain(c), *prize_winners(ctx, c, o)}:
                 other = index.get((o, p, ctx.cluster[m]))
                 key = (ctx.cluster[m], ctx.cluster[p], norm(ctx.spans[o].text))
                 if other is not None and other[0] >= chain_threshold and key not in kept:
                     kept[key] = other
     return _one_per_value(ctx, kept.values())
+
+
+def prize_winners(ctx: Context, c: int, o: int) -> list[int]:
+    """The firms a prize-first list gives a prize to, where ``c`` is one of them: ``은탑 산업훈장에는
+    △정도헌 종이나라 대표 △김종원 원텍 대표, 동탑 산업훈장은 …``, ``금상(2점)에는 고창영어조합법인의
+    ‘…’, 기장물산(주)의 ‘…’가``: every company after the prize and before the next prize of its
+    sentence (a prize named again in parentheses, 국무총리상(금상), does not end the list).
+    Empty unless the outcome is an award and ``c`` stands in that stretch."""
+    span = ctx.spans[o]
+    if parse_outcome_at(ctx.doc.text, span.start_char, span.end_char).direction != "award":
+        return []
+    hi = span.sent.end_char if ctx.doc.has_annotation("SENT_START") else len(ctx.doc.text)
+    for m in ctx.by_label.get("OUTCOME", []):
+        start = ctx.spans[m].start_char
+        if ctx.sent_of[m] == ctx.sent_of[o] and span.end_char <= start < hi and ctx.cluster[m] != ctx.cluster[o]:
+            hi = start
+    winners = ctx.between("COMPANY", span.end_char, hi)
+    return winners if c in winners else []
 
 
 def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]]]:

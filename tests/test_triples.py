@@ -201,3 +201,40 @@ def test_an_award_restated_is_one_fact(blank_nlp):
     assert same_fact(ctx, (0, 1, 4), (0, 1, 5))  # the headline's short name
     assert not same_fact(ctx, (0, 1, 6), (0, 1, 7))  # two prizes
     assert not same_fact(ctx, (0, 1, 2), (0, 1, 5))  # 대상 and 금탑산업훈장: two prizes
+
+
+def test_a_prize_first_list_gives_the_prize_to_each_firm_up_to_the_next_prize(blank_nlp):
+    """``은탑 산업훈장에는 △A 대표 △B 대표, 동탑 산업훈장은 △C 대표가 수상``: the firms after a prize,
+    up to the next prize, share it (heads' names stand between them, so no list of names joins
+    them); a prize restated in parentheses does not end the list; a figure takes no later firm."""
+    from pipeline.triples import prize_winners, select
+
+    text = (
+        "2024 중소기업인대회에서 은탑 산업훈장에는 △정도헌 종이나라 대표 △김종원 원텍 대표, "
+        "동탑 산업훈장은 △성창원 코웰 대표가 수상했다. "
+        "국무총리상(금상)에는 (주)LG화학의 원천 기술, 현대자동차(주)의 엔진이 선정됐다. "
+        "매출 20% 증가를 이룬 곳은 가온테크, 다온식품이다."
+    )
+    marks = [
+        ("2024 중소기업인대회", "PROGRAM", 1),
+        ("은탑 산업훈장", "OUTCOME", 1),
+        ("종이나라", "COMPANY", 1),
+        ("원텍", "COMPANY", 1),
+        ("동탑 산업훈장", "OUTCOME", 1),
+        ("코웰", "COMPANY", 1),
+        ("국무총리상", "OUTCOME", 1),
+        ("금상", "OUTCOME", 1),
+        ("(주)LG화학", "COMPANY", 1),
+        ("현대자동차(주)", "COMPANY", 1),
+        ("매출 20% 증가", "OUTCOME", 1),
+        ("가온테크", "COMPANY", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert ctx.chain(2) == [2]  # 대표 △김종원 between them: no list
+    assert prize_winners(ctx, 2, 1) == [2, 3]
+    assert prize_winners(ctx, 5, 1) == []  # 코웰 took the next prize
+    assert prize_winners(ctx, 8, 6) == [8, 9]  # (금상) restates 국무총리상
+    assert prize_winners(ctx, 11, 10) == []  # a figure, not a prize
+    cands = [(c, 0, 1) for c in (2, 3, 5)]
+    chosen = select(ctx, cands, [0.9, 0.2, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [2, 3]
