@@ -246,7 +246,7 @@ def select(
     document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
     for cand, prob in zip(cands, probs):
-        if prob >= threshold:
+        if prob >= threshold and not _claimed_by_another_prize(ctx, cand[0], cand[2]):
             per_outcome.setdefault(cand[2], []).append((float(prob), cand))
     kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
     for ranked in per_outcome.values():
@@ -261,11 +261,12 @@ def select(
     if chain_threshold <= 1.0:
         index = {(o, p, ctx.cluster[c]): (float(prob), (c, p, o)) for (c, p, o), prob in zip(cands, probs)}
         for _, (c, p, o) in list(kept.values()):
-            for m in {*ctx.chain(c), *prize_winners(ctx, c, o)}:
+            for m in {*ctx.chain(c), *(prize_winners(ctx, c, o) if prize_first(ctx, o) else ())}:
                 other = index.get((o, p, ctx.cluster[m]))
                 key = (ctx.cluster[m], ctx.cluster[p], norm(ctx.spans[o].text))
                 if other is not None and other[0] >= chain_threshold and key not in kept:
                     kept[key] = other
+    kept = {k: (prob, cand) for k, (prob, cand) in kept.items() if not _claimed_by_another_prize(ctx, cand[0], cand[2])}
     return _one_per_value(ctx, kept.values())
 
 
@@ -285,6 +286,28 @@ def prize_winners(ctx: Context, c: int, o: int) -> list[int]:
             hi = start
     winners = ctx.between("COMPANY", span.end_char, hi)
     return winners if c in winners else []
+
+
+#: a prize that heads its list: 대상(산림청장상)은, 은탑 산업훈장에는, 금상(2점)에는, △대상 (a firm follows)
+_PRIZE_FIRST = re.compile(r"^\s*(?:[(（][^()（）]{0,20}[)）])?\s*(?:은|는|에는|엔|으로는|로는|:)(?:\s|$)")
+
+
+def prize_first(ctx: Context, o: int) -> bool:
+    """Whether an award outcome heads the list of its winners (``금상은 A의 …, B의 …가 수상``),
+    rather than following its winner (``A는 금상을, B는 은상을 받았다``)."""
+    span, text = ctx.spans[o], ctx.doc.text
+    if _PRIZE_FIRST.match(text[span.end_char : span.end_char + 30]) or text[max(0, span.start_char - 2) : span.start_char].strip() == "△":
+        return parse_outcome_at(text, span.start_char, span.end_char).direction == "award"
+    return False
+
+
+def _claimed_by_another_prize(ctx: Context, c: int, o: int) -> bool:
+    """``△대상 두원농협 △최우수상 하동율림``: a firm in the list of one prize of a sentence laid out
+    prize first did not win the other prizes of that sentence."""
+    for m in ctx.by_label.get("OUTCOME", []):
+        if ctx.sent_of[m] == ctx.sent_of[o] and ctx.cluster[m] != ctx.cluster[o] and prize_first(ctx, m) and prize_winners(ctx, c, m):
+            return True
+    return False
 
 
 def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]]]:

@@ -238,3 +238,37 @@ def test_a_prize_first_list_gives_the_prize_to_each_firm_up_to_the_next_prize(bl
     cands = [(c, 0, 1) for c in (2, 3, 5)]
     chosen = select(ctx, cands, [0.9, 0.2, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
     assert sorted(c for _, (c, _, _) in chosen) == [2, 3]
+
+
+def test_a_firm_listed_under_one_prize_did_not_win_the_others_of_its_sentence(blank_nlp):
+    """``△대상 두원농협 △최우수상 하동율림 △우수상 소백산아래가 각각 수상``: each firm has the prize
+    it is listed under; a scorer that prefers the first firm for every prize is overruled, and the
+    next candidate of the prize takes its place. Laid out firm first (``가온테크는 대상을, 다온식품은
+    최우수상을``) no prize claims a firm."""
+    from pipeline.triples import prize_first, select
+
+    text = (
+        "2020년 수출농업 우수사례 경진대회 심사결과 가공부분은 △대상 두원농업협동조합(유자가공품) "
+        "△최우수상 하동율림영농조합법인(밤 가공품) △우수상 소백산아래(부각)가 각각 수상했다. "
+        "가온테크는 대상을, 다온식품은 최우수상을 받았다."
+    )
+    marks = [
+        ("2020년 수출농업 우수사례 경진대회", "PROGRAM", 1),
+        ("대상", "OUTCOME", 1),
+        ("두원농업협동조합", "COMPANY", 1),
+        ("최우수상", "OUTCOME", 1),
+        ("하동율림영농조합법인", "COMPANY", 1),
+        ("우수상", "OUTCOME", 2),
+        ("소백산아래", "COMPANY", 1),
+        ("가온테크", "COMPANY", 1),
+        ("대상", "OUTCOME", 2),
+        ("다온식품", "COMPANY", 1),
+        ("최우수상", "OUTCOME", 2),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert prize_first(ctx, 1) and prize_first(ctx, 3) and prize_first(ctx, 5)
+    assert not prize_first(ctx, 8) and not prize_first(ctx, 10)
+    cands = [(2, 0, 3), (4, 0, 3), (9, 0, 10)]
+    chosen = select(ctx, cands, [0.9, 0.6, 0.9], threshold=0.25, second_threshold=0.99)
+    # 두원농협 is 대상's; 다온식품, after 대상 but in a sentence laid out firm first, keeps 최우수상
+    assert sorted((o, c) for _, (c, _, o) in chosen) == [(3, 4), (10, 9)]
