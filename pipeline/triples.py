@@ -246,7 +246,7 @@ def select(
     document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
     for cand, prob in zip(cands, probs):
-        if prob >= threshold and not _claimed_by_another_prize(ctx, cand[0], cand[2]):
+        if prob >= threshold and not _claimed_by_another_prize(ctx, cand[0], cand[2]) and not _entrants_of_a_prize(ctx, cand[0], cand[2]):
             per_outcome.setdefault(cand[2], []).append((float(prob), cand))
     kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
     for ranked in per_outcome.values():
@@ -299,6 +299,19 @@ def prize_first(ctx: Context, o: int) -> bool:
     if _PRIZE_FIRST.match(text[span.end_char : span.end_char + 30]) or text[max(0, span.start_char - 2) : span.start_char].strip() == "△":
         return parse_outcome_at(text, span.start_char, span.end_char).direction == "award"
     return False
+
+
+_ENTERED = re.compile(r"^\s*(?:이|가|도)?\s*(?:참가|참여|응모|신청|출전|지원)")
+_HEADCOUNT = re.compile(r"\d[\d,]*\s*(?:여)?\s*(?:개\s*)?(?:팀|개사|곳|경영체|기업|업체|社)")
+
+
+def _entrants_of_a_prize(ctx: Context, c: int, o: int) -> bool:
+    """``240개 팀이 신청했다``, ``총 15개 경영체가 참가한 가운데``: the count of a competition's
+    entrants did not win its prizes (SCHEMA.md: the group reported on must be the one that achieved it)."""
+    span, text = ctx.spans[c], ctx.doc.text
+    if not _HEADCOUNT.search(span.text) or not _ENTERED.match(text[span.end_char : span.end_char + 12]):
+        return False
+    return parse_outcome_at(text, ctx.spans[o].start_char, ctx.spans[o].end_char).direction == "award"
 
 
 def _claimed_by_another_prize(ctx: Context, c: int, o: int) -> bool:

@@ -272,3 +272,20 @@ def test_a_firm_listed_under_one_prize_did_not_win_the_others_of_its_sentence(bl
     chosen = select(ctx, cands, [0.9, 0.6, 0.9], threshold=0.25, second_threshold=0.99)
     # 두원농협 is 대상's; 다온식품, after 대상 but in a sentence laid out firm first, keeps 최우수상
     assert sorted((o, c) for _, (c, _, o) in chosen) == [(3, 4), (10, 9)]
+
+
+def test_the_entrants_of_a_competition_win_none_of_its_prizes(blank_nlp):
+    """``240개 팀이 신청했다 … 대상은 대양에스씨``: the count of entrants is no winner (SCHEMA.md: the
+    group must be the one that achieved it), while a named firm that entered and won keeps its prize."""
+    from pipeline.triples import select
+
+    text = "2020 해양수산 창업 콘테스트에는 240개 팀이 신청했다. 대양에스씨가 참가해 대상을 받았다."
+    marks = [
+        ("2020 해양수산 창업 콘테스트", "PROGRAM", 1),
+        ("240개 팀", "COMPANY", 1),
+        ("대양에스씨", "COMPANY", 1),
+        ("대상", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    chosen = select(ctx, [(1, 0, 3), (2, 0, 3)], [0.9, 0.6], threshold=0.25, second_threshold=0.8)
+    assert [c for _, (c, _, _) in chosen] == [2]
