@@ -176,3 +176,117 @@ def test_listed_winners_share_one_prize(blank_nlp):
     assert sorted(c for _, (c, _, _) in chosen) == [1, 2, 3]  # the firms listed with the best share its prize
     chosen = select(ctx, cands, [0.3, 0.05, 0.95, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
     assert sorted(c for _, (c, _, _) in chosen) == [1, 3]  # … each above the chain threshold; 이레산업 is in no list
+
+
+def test_an_award_restated_is_one_fact(blank_nlp):
+    """대상(산림청장상) names one prize twice, and a headline shortens 금탑산업훈장 to 금탑훈장:
+    one triple each; 우수상 and 최우수상 of one firm stay two prizes."""
+    from pipeline.triples import same_fact
+
+    text = (
+        "반딧골, 금탑훈장 수상. 임산물 수출유망업체 발굴대회에서 반딧골이 대상(산림청장상)을 받았다. "
+        "반딧골은 이날 금탑산업훈장도 받았고, 우수상과 최우수상을 함께 받았다."
+    )
+    marks = [
+        ("반딧골", "COMPANY", 1),
+        ("임산물 수출유망업체 발굴대회", "PROGRAM", 1),
+        ("대상", "OUTCOME", 1),
+        ("산림청장상", "OUTCOME", 1),
+        ("금탑훈장", "OUTCOME", 1),
+        ("금탑산업훈장", "OUTCOME", 1),
+        ("우수상", "OUTCOME", 1),
+        ("최우수상", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert same_fact(ctx, (0, 1, 2), (0, 1, 3))  # the prize and its name in parentheses
+    assert same_fact(ctx, (0, 1, 4), (0, 1, 5))  # the headline's short name
+    assert not same_fact(ctx, (0, 1, 6), (0, 1, 7))  # two prizes
+    assert not same_fact(ctx, (0, 1, 2), (0, 1, 5))  # 대상 and 금탑산업훈장: two prizes
+
+
+def test_a_prize_first_list_gives_the_prize_to_each_firm_up_to_the_next_prize(blank_nlp):
+    """``은탑 산업훈장에는 △A 대표 △B 대표, 동탑 산업훈장은 △C 대표가 수상``: the firms after a prize,
+    up to the next prize, share it (heads' names stand between them, so no list of names joins
+    them); a prize restated in parentheses does not end the list; a figure takes no later firm."""
+    from pipeline.triples import prize_winners, select
+
+    text = (
+        "2024 중소기업인대회에서 은탑 산업훈장에는 △정도헌 종이나라 대표 △김종원 원텍 대표, "
+        "동탑 산업훈장은 △성창원 코웰 대표가 수상했다. "
+        "국무총리상(금상)에는 (주)LG화학의 원천 기술, 현대자동차(주)의 엔진이 선정됐다. "
+        "매출 20% 증가를 이룬 곳은 가온테크, 다온식품이다."
+    )
+    marks = [
+        ("2024 중소기업인대회", "PROGRAM", 1),
+        ("은탑 산업훈장", "OUTCOME", 1),
+        ("종이나라", "COMPANY", 1),
+        ("원텍", "COMPANY", 1),
+        ("동탑 산업훈장", "OUTCOME", 1),
+        ("코웰", "COMPANY", 1),
+        ("국무총리상", "OUTCOME", 1),
+        ("금상", "OUTCOME", 1),
+        ("(주)LG화학", "COMPANY", 1),
+        ("현대자동차(주)", "COMPANY", 1),
+        ("매출 20% 증가", "OUTCOME", 1),
+        ("가온테크", "COMPANY", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert ctx.chain(2) == [2]  # 대표 △김종원 between them: no list
+    assert prize_winners(ctx, 2, 1) == [2, 3]
+    assert prize_winners(ctx, 5, 1) == []  # 코웰 took the next prize
+    assert prize_winners(ctx, 8, 6) == [8, 9]  # (금상) restates 국무총리상
+    assert prize_winners(ctx, 11, 10) == []  # a figure, not a prize
+    cands = [(c, 0, 1) for c in (2, 3, 5)]
+    chosen = select(ctx, cands, [0.9, 0.2, 0.3], threshold=0.25, second_threshold=0.99, chain_threshold=0.1)
+    assert sorted(c for _, (c, _, _) in chosen) == [2, 3]
+
+
+def test_a_firm_listed_under_one_prize_did_not_win_the_others_of_its_sentence(blank_nlp):
+    """``△대상 두원농협 △최우수상 하동율림 △우수상 소백산아래가 각각 수상``: each firm has the prize
+    it is listed under; a scorer that prefers the first firm for every prize is overruled, and the
+    next candidate of the prize takes its place. Laid out firm first (``가온테크는 대상을, 다온식품은
+    최우수상을``) no prize claims a firm."""
+    from pipeline.triples import prize_first, select
+
+    text = (
+        "2020년 수출농업 우수사례 경진대회 심사결과 가공부분은 △대상 두원농업협동조합(유자가공품) "
+        "△최우수상 하동율림영농조합법인(밤 가공품) △우수상 소백산아래(부각)가 각각 수상했다. "
+        "가온테크는 대상을, 다온식품은 최우수상을 받았다."
+    )
+    marks = [
+        ("2020년 수출농업 우수사례 경진대회", "PROGRAM", 1),
+        ("대상", "OUTCOME", 1),
+        ("두원농업협동조합", "COMPANY", 1),
+        ("최우수상", "OUTCOME", 1),
+        ("하동율림영농조합법인", "COMPANY", 1),
+        ("우수상", "OUTCOME", 2),
+        ("소백산아래", "COMPANY", 1),
+        ("가온테크", "COMPANY", 1),
+        ("대상", "OUTCOME", 2),
+        ("다온식품", "COMPANY", 1),
+        ("최우수상", "OUTCOME", 2),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert prize_first(ctx, 1) and prize_first(ctx, 3) and prize_first(ctx, 5)
+    assert not prize_first(ctx, 8) and not prize_first(ctx, 10)
+    cands = [(2, 0, 3), (4, 0, 3), (9, 0, 10)]
+    chosen = select(ctx, cands, [0.9, 0.6, 0.9], threshold=0.25, second_threshold=0.99)
+    # 두원농협 is 대상's; 다온식품, after 대상 but in a sentence laid out firm first, keeps 최우수상
+    assert sorted((o, c) for _, (c, _, o) in chosen) == [(3, 4), (10, 9)]
+
+
+def test_the_entrants_of_a_competition_win_none_of_its_prizes(blank_nlp):
+    """``240개 팀이 신청했다 … 대상은 대양에스씨``: the count of entrants is no winner (SCHEMA.md: the
+    group must be the one that achieved it), while a named firm that entered and won keeps its prize."""
+    from pipeline.triples import select
+
+    text = "2020 해양수산 창업 콘테스트에는 240개 팀이 신청했다. 대양에스씨가 참가해 대상을 받았다."
+    marks = [
+        ("2020 해양수산 창업 콘테스트", "PROGRAM", 1),
+        ("240개 팀", "COMPANY", 1),
+        ("대양에스씨", "COMPANY", 1),
+        ("대상", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    chosen = select(ctx, [(1, 0, 3), (2, 0, 3)], [0.9, 0.6], threshold=0.25, second_threshold=0.8)
+    assert [c for _, (c, _, _) in chosen] == [2]

@@ -45,12 +45,13 @@ def _is_subsequence(short: str, long_: str) -> bool:
 def same_entity(a: Span, b: Span, text: str) -> bool:
     if a.label_ != b.label_:
         return False
+    first, second = (a, b) if a.start_char <= b.start_char else (b, a)
     if a.label_ == "OUTCOME":
-        return norm(a.text) == norm(b.text)
+        # 대상(산림청장상): the prize and, in parentheses, what it is called; one award
+        return norm(a.text) == norm(b.text) or bool(_PAREN_ALIAS.match(text[first.end_char : second.start_char]))
     ca, cb = canonical_name(a.text), canonical_name(b.text)
     if ca == cb:
         return True
-    first, second = (a, b) if a.start_char <= b.start_char else (b, a)
     if _PAREN_ALIAS.match(text[first.end_char : second.start_char]):
         return True
     if a.label_ == "PROGRAM":
@@ -245,7 +246,7 @@ def select(
     document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
     for cand, prob in zip(cands, probs):
-        if prob >= threshold:
+        if prob >= threshold and not _claimed_by_another_prize(ctx, cand[0], cand[2]) and not _entrants_of_a_prize(ctx, cand[0], cand[2]):
             per_outcome.setdefault(cand[2], []).append((float(prob), cand))
     kept: dict[tuple, tuple[float, tuple[int, int, int]]] = {}
     for ranked in per_outcome.values():
@@ -260,12 +261,66 @@ def select(
     if chain_threshold <= 1.0:
         index = {(o, p, ctx.cluster[c]): (float(prob), (c, p, o)) for (c, p, o), prob in zip(cands, probs)}
         for _, (c, p, o) in list(kept.values()):
-            for m in ctx.chain(c):
+            for m in {*ctx.chain(c), *(prize_winners(ctx, c, o) if prize_first(ctx, o) else ())}:
                 other = index.get((o, p, ctx.cluster[m]))
                 key = (ctx.cluster[m], ctx.cluster[p], norm(ctx.spans[o].text))
                 if other is not None and other[0] >= chain_threshold and key not in kept:
                     kept[key] = other
+    kept = {k: (prob, cand) for k, (prob, cand) in kept.items() if not _claimed_by_another_prize(ctx, cand[0], cand[2])}
     return _one_per_value(ctx, kept.values())
+
+
+def prize_winners(ctx: Context, c: int, o: int) -> list[int]:
+    """The firms a prize-first list gives a prize to, where ``c`` is one of them: ``은탑 산업훈장에는
+    △정도헌 종이나라 대표 △김종원 원텍 대표, 동탑 산업훈장은 …``, ``금상(2점)에는 고창영어조합법인의
+    ‘…’, 기장물산(주)의 ‘…’가``: every company after the prize and before the next prize of its
+    sentence (a prize named again in parentheses, 국무총리상(금상), does not end the list).
+    Empty unless the outcome is an award and ``c`` stands in that stretch."""
+    span = ctx.spans[o]
+    if parse_outcome_at(ctx.doc.text, span.start_char, span.end_char).direction != "award":
+        return []
+    hi = span.sent.end_char if ctx.doc.has_annotation("SENT_START") else len(ctx.doc.text)
+    for m in ctx.by_label.get("OUTCOME", []):
+        start = ctx.spans[m].start_char
+        if ctx.sent_of[m] == ctx.sent_of[o] and span.end_char <= start < hi and ctx.cluster[m] != ctx.cluster[o]:
+            hi = start
+    winners = ctx.between("COMPANY", span.end_char, hi)
+    return winners if c in winners else []
+
+
+#: a prize that heads its list: 대상(산림청장상)은, 은탑 산업훈장에는, 금상(2점)에는, △대상 (a firm follows)
+_PRIZE_FIRST = re.compile(r"^\s*(?:[(（][^()（）]{0,20}[)）])?\s*(?:은|는|에는|엔|으로는|로는|:)(?:\s|$)")
+
+
+def prize_first(ctx: Context, o: int) -> bool:
+    """Whether an award outcome heads the list of its winners (``금상은 A의 …, B의 …가 수상``),
+    rather than following its winner (``A는 금상을, B는 은상을 받았다``)."""
+    span, text = ctx.spans[o], ctx.doc.text
+    if _PRIZE_FIRST.match(text[span.end_char : span.end_char + 30]) or text[max(0, span.start_char - 2) : span.start_char].strip() == "△":
+        return parse_outcome_at(text, span.start_char, span.end_char).direction == "award"
+    return False
+
+
+_ENTERED = re.compile(r"^\s*(?:이|가|도)?\s*(?:참가|참여|응모|신청|출전|지원)")
+_HEADCOUNT = re.compile(r"\d[\d,]*\s*(?:여)?\s*(?:개\s*)?(?:팀|개사|곳|경영체|기업|업체|社)")
+
+
+def _entrants_of_a_prize(ctx: Context, c: int, o: int) -> bool:
+    """``240개 팀이 신청했다``, ``총 15개 경영체가 참가한 가운데``: the count of a competition's
+    entrants did not win its prizes (SCHEMA.md: the group reported on must be the one that achieved it)."""
+    span, text = ctx.spans[c], ctx.doc.text
+    if not _HEADCOUNT.search(span.text) or not _ENTERED.match(text[span.end_char : span.end_char + 12]):
+        return False
+    return parse_outcome_at(text, ctx.spans[o].start_char, ctx.spans[o].end_char).direction == "award"
+
+
+def _claimed_by_another_prize(ctx: Context, c: int, o: int) -> bool:
+    """``△대상 두원농협 △최우수상 하동율림``: a firm in the list of one prize of a sentence laid out
+    prize first did not win the other prizes of that sentence."""
+    for m in ctx.by_label.get("OUTCOME", []):
+        if ctx.sent_of[m] == ctx.sent_of[o] and ctx.cluster[m] != ctx.cluster[o] and prize_first(ctx, m) and prize_winners(ctx, c, m):
+            return True
+    return False
 
 
 def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]]]:
@@ -301,17 +356,26 @@ def _bigram_dice(x: str, y: str) -> float:
     return 2 * len(bx & by) / (len(bx) + len(by)) if bx and by else 0.0
 
 
+def _abbreviates(x: str, y: str) -> bool:
+    """One award name is the other with characters left out (금탑훈장 / 금탑산업훈장); four characters
+    at least, so that 우수상 and 최우수상 stay two prizes."""
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 4 and short[0] == long_[0] and _is_subsequence(short, long_)
+
+
 def same_fact(ctx: Context, a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     """Whether two candidates state one fact: same company and program (by name), and the same
     outcome (the same text, or the same metric with a figure within 5% in the same unit)."""
     if not (_same_name(ctx, a[0], b[0]) and _same_name(ctx, a[1], b[1])):
         return False
     ta, tb = ctx.spans[a[2]].text, ctx.spans[b[2]].text
-    if a[2] == b[2] or norm(ta) == norm(tb):
+    if a[2] == b[2] or norm(ta) == norm(tb) or ctx.cluster[a[2]] == ctx.cluster[b[2]]:
         return True
     sa, sb = ctx.spans[a[2]], ctx.spans[b[2]]
     va = parse_outcome_at(ctx.doc.text, sa.start_char, sa.end_char)
     vb = parse_outcome_at(ctx.doc.text, sb.start_char, sb.end_char)
+    if va.direction == vb.direction == "award" and _abbreviates(norm(ta), norm(tb)):
+        return True  # 금탑훈장 in the headline, 금탑산업훈장 in the body
     if va.value is None or vb.value is None or va.unit != vb.unit or va.metric != vb.metric:
         return False
     return abs(va.value - vb.value) <= 0.05 * max(abs(va.value), abs(vb.value))
