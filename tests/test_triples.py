@@ -125,7 +125,7 @@ def _ctx(nlp, text, marks):
 
 
 def test_a_restated_figure_is_one_fact_and_two_periods_are_two(blank_nlp):
-    from pipeline.components.triples import same_fact
+    from pipeline.components.selection import same_fact
 
     text = (
         "61개 창업기업이 초기창업패키지 사업으로 매출액 340억 원을 올렸다. "
@@ -150,7 +150,7 @@ def test_a_restated_figure_is_one_fact_and_two_periods_are_two(blank_nlp):
 
 
 def test_listed_winners_share_one_prize(blank_nlp):
-    from pipeline.components.triples import select
+    from pipeline.components.selection import select
 
     text = "집적지사업 과제를 수행한 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상했다. 이레산업은 매출 125억 원을 올렸다."
     marks = [
@@ -181,7 +181,7 @@ def test_listed_winners_share_one_prize(blank_nlp):
 def test_an_award_restated_is_one_fact(blank_nlp):
     """대상(산림청장상) names one prize twice, and a headline shortens 금탑산업훈장 to 금탑훈장:
     one triple each; 우수상 and 최우수상 of one firm stay two prizes."""
-    from pipeline.components.triples import same_fact
+    from pipeline.components.selection import same_fact
 
     text = (
         "반딧골, 금탑훈장 수상. 임산물 수출유망업체 발굴대회에서 반딧골이 대상(산림청장상)을 받았다. "
@@ -208,7 +208,7 @@ def test_a_prize_first_list_gives_the_prize_to_each_firm_up_to_the_next_prize(bl
     """``은탑 산업훈장에는 △A 대표 △B 대표, 동탑 산업훈장은 △C 대표가 수상``: the firms after a prize,
     up to the next prize, share it (heads' names stand between them, so no list of names joins
     them); a prize restated in parentheses does not end the list; a figure takes no later firm."""
-    from pipeline.components.triples import prize_winners, select
+    from pipeline.components.selection import prize_winners, select
 
     text = (
         "2024 중소기업인대회에서 은탑 산업훈장에는 △정도헌 종이나라 대표 △김종원 원텍 대표, "
@@ -246,7 +246,7 @@ def test_a_firm_listed_under_one_prize_did_not_win_the_others_of_its_sentence(bl
     it is listed under; a scorer that prefers the first firm for every prize is overruled, and the
     next candidate of the prize takes its place. Laid out firm first (``가온테크는 대상을, 다온식품은
     최우수상을``) no prize claims a firm."""
-    from pipeline.components.triples import prize_first, select
+    from pipeline.components.selection import prize_first, select
 
     text = (
         "2020년 수출농업 우수사례 경진대회 심사결과 가공부분은 △대상 두원농업협동조합(유자가공품) "
@@ -278,7 +278,7 @@ def test_a_firm_listed_under_one_prize_did_not_win_the_others_of_its_sentence(bl
 def test_the_entrants_of_a_competition_win_none_of_its_prizes(blank_nlp):
     """``240개 팀이 신청했다 … 대상은 대양에스씨``: the count of entrants is no winner (SCHEMA.md: the
     group must be the one that achieved it), while a named firm that entered and won keeps its prize."""
-    from pipeline.components.triples import select
+    from pipeline.components.selection import select
 
     text = "2020 해양수산 창업 콘테스트에는 240개 팀이 신청했다. 대양에스씨가 참가해 대상을 받았다."
     marks = [

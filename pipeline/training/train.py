@@ -362,7 +362,7 @@ def tune_threshold(nlp, docs: list, records: list[dict]) -> tuple[tuple[float, f
     """The scorer's three thresholds (best, further, listed firms) with the best relaxed triple F1 on ``docs`` (dev); F1 by pair.
     Candidates are scored once; each pair of thresholds only re-runs the selection."""
     from ..components.fact_scorer import candidates, features
-    from ..components.triples import select
+    from ..components.selection import select
     from ..evaluation.scoring import score_triples
 
     assembler = nlp.get_pipe("triple_assembler")
