@@ -107,6 +107,14 @@ class Triple:
 
 @dataclass
 class Document:
+    """One annotated text: what ``pipeline.extract`` returns and ``pipeline.annotate`` yields.
+
+    Typed, so that callers read ``document.triples[0].outcome.value`` rather than nested dict keys;
+    :meth:`to_dict` is SCHEMA.md's JSON exactly as the CLI writes it (fields beyond the schema's,
+    such as ``standard_entities``, are kept in ``extra``). Long texts are merged from segments by
+    :func:`pipeline.core.segments.merge_segments`.
+    """
+
     id: str
     text: str
     sentences: list[Sentence] = field(default_factory=list)
