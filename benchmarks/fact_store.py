@@ -85,7 +85,7 @@ def predicted(docs: list[dict], model: str) -> list[dict]:
     nlp = pipeline.load(None if model == "default" else model)
     out = []
     for doc in docs:
-        rec = pipeline.annotate(doc["text"], nlp=nlp, doc_id=doc["id"]).to_dict() if hasattr(pipeline, "annotate") else None
+        rec = pipeline.extract(doc["text"], nlp=nlp, doc_id=doc["id"]).to_dict()
         used = set()
         for i, t in enumerate(rec["triples"]):
             match = next((j for j, g in enumerate(doc["triples"]) if j not in used and triple_match(t, g)), None)

@@ -11,7 +11,7 @@ Document and the runners' model loading; the rest loads on first use.
 
 >>> import pipeline
 >>> nlp = pipeline.load()                       # the shipped default model
->>> record = pipeline.extract("…기사 본문…")     # SCHEMA.md's JSON as a dict
+>>> document = pipeline.extract("…기사 본문…")   # a typed Document; .to_dict() is SCHEMA.md's JSON
 """
 
 from __future__ import annotations
@@ -54,26 +54,31 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
     return loading.load(name_or_path, min_score=min_score, **kwargs)
 
 
-def extract(text: str, *, nlp=None, doc_id: str = "doc") -> dict:
-    """Annotate one text and return SCHEMA.md's JSON record as a dict.
+def extract(text: str, *, nlp=None, doc_id: str = "doc") -> Document:
+    """Annotate one text and return its record (SCHEMA.md's JSON as ``.to_dict()``).
 
     ``nlp``: the pipeline to use; by default the shipped model, the same object
-    :func:`load` returns (loaded on the first call, reused after).
+    :func:`load` returns (loaded on the first call, reused after). A text over
+    ``LONG_DOC_CHARS`` characters is annotated in segments and merged
+    (:mod:`pipeline.core.segments`), exactly as the batch CLI does, so both give the same record.
     """
-    nlp = nlp or load()
-    return from_spacy(nlp(text), doc_id).to_dict()
+    [document] = annotate([text], nlp=nlp, ids=[doc_id], batch_size=1)
+    return document
 
 
-def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None, batch_size: int = 64) -> Iterator[dict]:
-    """Annotate a stream of texts lazily, yielding one record per text, in order.
+def annotate(texts: Iterable[str], *, nlp=None, ids: Iterable[str] | None = None, batch_size: int = 64) -> Iterator[Document]:
+    """Annotate a stream of texts lazily, yielding one :class:`Document` per text, in order.
 
-    ``nlp``: as for :func:`extract` (default: the pipeline :func:`load` returns).
+    ``nlp``: as for :func:`extract` (default: the pipeline :func:`load` returns). ``ids``: the
+    records' ids (default ``doc-1``, ``doc-2``, …). Long texts are segmented as by :func:`extract`.
     """
-    nlp = nlp or load()
+    from .runners.annotate import pipe_documents
+
+    nlp = nlp if nlp is not None else load()
     ids_iter = iter(ids) if ids is not None else None
-    for i, doc in enumerate(nlp.pipe(texts, batch_size=batch_size)):
-        doc_id = next(ids_iter) if ids_iter is not None else f"doc-{i + 1}"
-        yield from_spacy(doc, doc_id).to_dict()
+    for i, document in enumerate(pipe_documents(nlp, texts, batch_size=batch_size)):
+        document.id = next(ids_iter) if ids_iter is not None else f"doc-{i + 1}"
+        yield document
 
 
 #: names served by __getattr__ on first use, and the module each comes from

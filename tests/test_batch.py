@@ -26,7 +26,7 @@ from pipeline.io import formats, readers, writers
 from pipeline.io.records import MAX_CHARS, Failure, Item
 from pipeline.io.runstate import RunManifest
 from pipeline.runners import batch
-from pipeline.runners.annotate import batches, merge_records, split_segments
+from pipeline.runners.annotate import batches
 from pipeline.runners.models import load_model, model_identity
 from pipeline.runners.workers import annotate_batches
 
@@ -218,38 +218,6 @@ def test_bad_input_each_gives_one_error_line_valid_text_is_annotated(tmp_path, b
     assert annotate([str(src), "-o", str(out), "-q", "--strict"]) == 1
     assert annotate([str(src), "-o", str(out), "-q", "--max-chars", "50"]) == 0
     assert [e["id"] for e in read_jsonl(f"{out}.errors.jsonl") if "limit" in e["reason"]] == ["long"]
-
-
-def test_long_documents_are_segmented_and_merged_exactly():
-    text = ("문단 하나. " * 100 + "\n\n") * 12 + "끝" * 6000
-    pieces = split_segments(text, 2000)
-    assert "".join(p for _, p in pieces) == text
-    assert all(len(p) <= 2000 for _, p in pieces) and all(text[o : o + len(p)] == p for o, p in pieces)
-    assert [len(p) for _, p in pieces] == [1404] * 6 + [2000] * 3  # two paragraphs a piece; a hard cut with no break at all
-    assert all(p.endswith("\n\n") for _, p in pieces[:6])
-
-    def rec(offset_text: str, ent_start: int) -> dict:
-        span = {"text": offset_text[ent_start : ent_start + 2], "start": ent_start, "end": ent_start + 2}
-        return {
-            "id": "doc",
-            "text": offset_text,
-            "sentences": [{"start": 0, "end": len(offset_text)}],
-            "entities": [
-                {"id": "e0", "label": "COMPANY", **span, "score": 0.9},
-                {"id": "e1", "label": "OUTCOME", "text": offset_text[0:2], "start": 0, "end": 2},
-            ],
-            "relations": [{"head": "e0", "tail": "e1", "label": "ACHIEVED", "score": 0.8}],
-            "triples": [{"company": span, "program": span, "outcome": dict(span, value=3), "agency": None, "score": 0.5}],
-            "standard_entities": [{"label": "QT", **span}],
-        }
-
-    a, b = "가나다라마바", "사아자차카타파"
-    merged = merge_records(a + b, [(0, rec(a, 2)), (len(a), rec(b, 3))])
-    assert validate(merged) == []
-    assert [e["id"] for e in merged["entities"]] == ["e0", "e1", "e2", "e3"]
-    assert merged["relations"][1] == {"head": "e2", "tail": "e3", "label": "ACHIEVED", "score": 0.8}
-    assert merged["triples"][1]["outcome"] == {"text": "차카", "start": 9, "end": 11, "value": 3}
-    assert merged["standard_entities"][1]["start"] == 9
 
 
 def test_pipeline_failure_on_one_document_is_an_error_line(tmp_path, blank):
@@ -465,7 +433,7 @@ def test_annotate_dataset(num_proc, blank):
     out = pipeline.annotate_dataset(ds, nlp=blank, text_column="body", num_proc=num_proc, batch_size=4)
     assert out.num_rows == ds.num_rows and out["n"] == ds["n"]
     assert {"sentences", "entities", "relations", "triples", "annotation_error"} <= set(out.column_names)
-    want = list(pipeline.annotate(texts[:12], nlp=blank))
+    want = [d.to_dict() for d in pipeline.annotate(texts[:12], nlp=blank)]
     assert out["sentences"][:12] == [r["sentences"] for r in want]
     assert all(len(s) == 3 for s in out["sentences"][:12])
     assert out["annotation_error"][:12] == [None] * 12

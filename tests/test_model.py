@@ -27,7 +27,7 @@ def test_seed_article_gives_the_cluster_facts(nlp, seed_text, data_dir):
     from pipeline.evaluation.scoring import score_triples
 
     (gold,) = [r for r in corpora.records("econ", "train", data_dir) if r["id"] == "seed-nhc-media"]
-    record = pipeline.extract(seed_text, nlp=nlp, doc_id="seed")
+    record = pipeline.extract(seed_text, nlp=nlp, doc_id="seed").to_dict()
     assert validate(Document.from_dict(record)) == []
     scores = score_triples([(record["triples"], gold["triples"])])
     assert scores.precision >= 0.7, record["triples"]
@@ -46,9 +46,9 @@ def test_seed_article_gives_the_cluster_facts(nlp, seed_text, data_dir):
 
 def test_offsets_hold_on_noisy_scraped_text(nlp, seed_text):
     noisy = "\x07  " + seed_text.replace("\n", "\r\n") + "\u200b 😀 ＡＢＣ"
-    record = pipeline.extract(noisy, nlp=nlp)
-    assert validate(Document.from_dict(record)) == []
-    for e in record["standard_entities"]:
+    document = pipeline.extract(noisy, nlp=nlp)
+    assert isinstance(document, Document) and validate(document) == []
+    for e in document.standard_entities:
         assert noisy[e["start"] : e["end"]] == e["text"]
 
 
@@ -74,8 +74,8 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     text = "㈜대성정밀은 수출바우처 사업을 통해 320만 달러 규모의 수출계약을 맺었다."
     loaded = pipeline.load()
     assert loaded is not nlp  # the cache was emptied: a new pipeline, and then only that one
-    assert pipeline.extract(text)["entities"]
-    assert list(pipeline.annotate([text, text]))[1]["entities"]
+    assert pipeline.extract(text).entities
+    assert list(pipeline.annotate([text, text]))[1].entities
     assert load_model(None) is loaded and load_model(str(pipeline.default_model_path())) is loaded
     assert pipeline.load() is loaded
     strict = pipeline.load(min_score=0.9)  # other settings: another pipeline, the same Kiwi
@@ -97,7 +97,7 @@ def test_load_works_in_a_fresh_process(tmp_path):
     probe = (
         "import sys, pipeline\n"
         "print(pipeline.load().pipe_names, pipeline.load(sys.argv[1]).pipe_names)\n"
-        "print(pipeline.extract('NHC미디어는 클러스터사업에 참여했다.')['text'])\n"
+        "print(pipeline.extract('NHC미디어는 클러스터사업에 참여했다.').text)\n"
     )
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "blank")], capture_output=True, text=True, cwd=root)
@@ -166,7 +166,7 @@ def test_every_field_annotate_writes_survives_datasets_and_parquet(nlp, seed_tex
     from pipeline.core import arrow
     from pipeline.io import writers
 
-    record = pipeline.extract(seed_text, nlp=nlp)
+    record = pipeline.extract(seed_text, nlp=nlp).to_dict()
     assert record["triples"] and record["standard_entities"]
     fields = [k for k in record if k not in ("id", "text")]
     assert set(fields) == set(arrow.annotation_schema().names)
@@ -194,7 +194,7 @@ def test_facts_table_opens_in_pandas_with_the_right_values(nlp, seed_text, tmp_p
 
     from pipeline.cli.main import main
 
-    record = {**pipeline.extract(seed_text, nlp=nlp, doc_id="seed"), "source": {"file": "seed.txt", "line": 1}}
+    record = {**pipeline.extract(seed_text, nlp=nlp, doc_id="seed").to_dict(), "source": {"file": "seed.txt", "line": 1}}
     annotated = tmp_path / "annotated.jsonl"
     annotated.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "facts.csv"

@@ -114,8 +114,8 @@ def test_schema_matching_rule():
 
 
 def test_blank_pipeline_gives_no_facts(blank_nlp):
-    record = pipeline.extract("백억전자는 매출이 늘었다.", nlp=blank_nlp)
-    assert record["entities"] == [] and record["triples"] == []
+    document = pipeline.extract("백억전자는 매출이 늘었다.", nlp=blank_nlp)
+    assert document.entities == [] and document.triples == []
 
 
 def _ctx(nlp, text, marks):

@@ -51,6 +51,16 @@ class Slot:
     end: int
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def canonical(self) -> str | None:
+        """The canonical name of a company, program or agency slot (``㈜백억전자`` → ``백억전자``)."""
+        return self.extra.get("canonical")
+
+    @property
+    def value(self) -> dict[str, Any] | None:
+        """An outcome slot's parsed value (metric, value, unit, direction, …), as in the JSON."""
+        return self.extra.get("value")
+
     def to_dict(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, **self.extra}
 
@@ -70,6 +80,11 @@ class Triple:
     agency: Slot | None = None
     score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> list[Sentence]:
+        """The sentences the triple rests on (the JSON's ``evidence``), as typed spans."""
+        return [Sentence(e["start"], e["end"]) for e in self.extra.get("evidence", [])]
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {role: (getattr(self, role).to_dict() if getattr(self, role) else None) for role in TRIPLE_ROLES}
@@ -92,6 +107,14 @@ class Triple:
 
 @dataclass
 class Document:
+    """One annotated text: what ``pipeline.extract`` returns and ``pipeline.annotate`` yields.
+
+    Typed, so that callers read ``document.triples[0].outcome.value`` rather than nested dict keys;
+    :meth:`to_dict` is SCHEMA.md's JSON exactly as the CLI writes it (fields beyond the schema's,
+    such as ``standard_entities``, are kept in ``extra``). Long texts are merged from segments by
+    :func:`pipeline.core.segments.merge_segments`.
+    """
+
     id: str
     text: str
     sentences: list[Sentence] = field(default_factory=list)
@@ -133,6 +156,11 @@ class Document:
     @classmethod
     def from_json(cls, line: str) -> Document:
         return cls.from_dict(json.loads(line))
+
+    @property
+    def standard_entities(self) -> list[dict[str, Any]]:
+        """The standard layer (KLUE's PS, LC, OG, DT, TI, QT): ``{label, start, end, text}`` spans."""
+        return self.extra.get("standard_entities", [])
 
     def entity(self, eid: str) -> Entity:
         for e in self.entities:

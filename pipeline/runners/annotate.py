@@ -1,121 +1,82 @@
 """Annotating texts and records, in order, with one record or one error message per input.
 
-A document longer than :data:`LONG_DOC_CHARS` characters is annotated in segments of at
-most :data:`SEGMENT_CHARS`, cut at paragraph or sentence ends, whose records are merged
-back with their offsets (the pipeline's cost grows faster than linearly with the length of
-one Doc; a fact whose parts sit in different segments is not assembled). Records are grouped
+Long documents are cut and merged back by :mod:`pipeline.core.segments`, the one place every
+entry point goes through (:func:`pipe_documents` for the public API, :func:`annotate_texts` for
+the runners), so ``pipeline.extract(text)`` and the CLI give the same record. Records are grouped
 into batches of at most ``batch_size`` documents and :data:`~pipeline.core.limits.BATCH_CHARS` characters.
 """
 
 from __future__ import annotations
 
-import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 
-from ..core.document import from_spacy
+from ..core.document import Document, from_spacy
 from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
+from ..core.segments import LONG_DOC_CHARS, SEGMENT_CHARS, merge_segments, segments, split_segments
 from ..io.records import Failure, Item, Record
 from ..io.writers import dumps
 
-#: Documents longer than this are annotated in segments.
-LONG_DOC_CHARS = 10_000
-#: The longest segment of a long document.
-SEGMENT_CHARS = 5_000
-
-_CUTS = (
-    re.compile(r"\n\s*\n\s*"),  # paragraph
-    re.compile(r"\n\s*"),  # line
-    re.compile(r"(?<=[.!?。？！])[\"'”’)\]]*\s+"),  # sentence
-    re.compile(r"\s+"),  # word
-)
+__all__ = [
+    "LONG_DOC_CHARS",
+    "SEGMENT_CHARS",
+    "annotate_items",
+    "annotate_texts",
+    "batches",
+    "pipe_documents",
+    "split_segments",
+]
 
 
-def split_segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
-    """``(offset, segment)`` pieces of ``text``, each at most ``size`` characters, joined = ``text``.
+def pipe_documents(nlp, texts: Iterable[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Document]:
+    """The records (id ``doc``) of ``texts``, lazily and in order, long texts in segments.
 
-    A piece ends at the last paragraph break in its window, else a line break, a
-    sentence end, white space, or — for a run of ``size`` characters without any —
-    exactly at ``size``; pieces are at least a quarter of ``size`` long.
+    The segments of all texts go through one ``nlp.pipe`` stream, so Kiwi's batching works
+    across documents as before; a text's record is yielded once its last segment is back.
+    The pipeline's errors propagate (the public API's contract; the runners, which must turn
+    them into error lines, use :func:`annotate_texts`).
     """
-    out: list[tuple[int, str]] = []
-    start, n = 0, len(text)
-    while n - start > size:
-        window = text[start : start + size]
-        cut = size
-        for pattern in _CUTS:
-            ends = [m.end() for m in pattern.finditer(window, size // 4)]
-            if ends:
-                cut = ends[-1]
-                break
-        out.append((start, text[start : start + cut]))
-        start += cut
-    out.append((start, text[start:]))
-    return out
+    pending: deque[tuple[str, int, bool]] = deque()  # (text, offset, last segment of its text), as piped
+
+    def pieces() -> Iterator[str]:
+        for text in texts:
+            cut = segments(text)
+            for k, (off, piece) in enumerate(cut):
+                pending.append((text, off, k == len(cut) - 1))
+                yield piece
+
+    parts: list[tuple[int, Document]] = []
+    for doc in nlp.pipe(pieces(), batch_size=batch_size):
+        text, off, last = pending.popleft()
+        parts.append((off, from_spacy(doc)))
+        if last:
+            yield merge_segments(text, parts)
+            parts = []
 
 
-def _shift(obj: dict, off: int) -> dict:
-    obj = dict(obj)
-    if isinstance(obj.get("start"), int) and isinstance(obj.get("end"), int):
-        obj["start"] += off
-        obj["end"] += off
-    return obj
-
-
-_RECORD_KEYS = ("id", "text", "sentences", "entities", "relations", "triples")
-
-
-def merge_records(text: str, parts: list[tuple[int, dict]]) -> dict:
-    """One record from the records of a text's segments (``(offset, record)``): offsets shifted, ids renumbered."""
-    out: dict = {"id": "doc", "text": text, "sentences": [], "entities": [], "relations": [], "triples": []}
-    n = 0
-    for off, rec in parts:
-        ids = {}
-        for ent in rec.get("entities", []):
-            ids[ent["id"]] = f"e{n}"
-            n += 1
-            out["entities"].append({**_shift(ent, off), "id": ids[ent["id"]]})
-        out["sentences"].extend(_shift(s, off) for s in rec.get("sentences", []))
-        out["relations"].extend(
-            {**r, "head": ids.get(r["head"], r["head"]), "tail": ids.get(r["tail"], r["tail"])} for r in rec.get("relations", [])
-        )
-        for t in rec.get("triples", []):
-            out["triples"].append({k: _shift(v, off) if isinstance(v, dict) else v for k, v in t.items()})
-        for key, value in rec.items():
-            if key in _RECORD_KEYS:
-                continue
-            if isinstance(value, list):
-                out.setdefault(key, []).extend(_shift(v, off) if isinstance(v, dict) else v for v in value)
-            else:
-                out.setdefault(key, value)
-    return out
-
-
-def _pipe_safe(nlp, texts: list[str]) -> list[dict | str]:
+def _pipe_safe(nlp, texts: list[str]) -> list[Document | str]:
     """The records of ``texts`` (batched); where the pipeline fails on a text, the reason instead."""
     if not texts:
         return []
     try:
-        return [from_spacy(doc).to_dict() for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
+        return [from_spacy(doc) for doc in nlp.pipe(texts, batch_size=max(len(texts), 1))]
     except Exception:
         pass
-    out: list[dict | str] = []
+    out: list[Document | str] = []
     for text in texts:  # one at a time, to find the text that broke the batch
         try:
-            out.append(from_spacy(nlp(text)).to_dict())
+            out.append(from_spacy(nlp(text)))
         except Exception as exc:
             out.append(f"annotation failed: {type(exc).__name__}: {exc}"[:1000])
     return out
 
 
-def annotate_texts(nlp, texts: list[str]) -> list[dict | str]:
+def annotate_texts(nlp, texts: list[str]) -> list[Document | str]:
     """SCHEMA.md records (id ``doc``) of ``texts``, or for a text the pipeline failed on, why."""
     units: list[tuple[int, int, str]] = []  # (text index, offset, piece)
     for i, text in enumerate(texts):
-        if len(text) > LONG_DOC_CHARS:
-            units.extend((i, off, piece) for off, piece in split_segments(text))
-        else:
-            units.append((i, 0, text))
-    done: list[dict | str] = []
+        units.extend((i, off, piece) for off, piece in segments(text))
+    done: list[Document | str] = []
     chunk: list[str] = []
     chars = 0
     for _, _, piece in units:  # the pipeline sees at most BATCH_CHARS characters at once
@@ -125,18 +86,13 @@ def annotate_texts(nlp, texts: list[str]) -> list[dict | str]:
         chunk.append(piece)
         chars += len(piece)
     done.extend(_pipe_safe(nlp, chunk))
-    grouped: list[list[tuple[int, dict | str]]] = [[] for _ in texts]
+    grouped: list[list[tuple[int, Document | str]]] = [[] for _ in texts]
     for (i, off, _), rec in zip(units, done):
         grouped[i].append((off, rec))
-    out: list[dict | str] = []
+    out: list[Document | str] = []
     for text, parts in zip(texts, grouped):
         failed = next((rec for _, rec in parts if isinstance(rec, str)), None)
-        if failed is not None:
-            out.append(failed)
-        elif len(parts) == 1:
-            out.append(parts[0][1])
-        else:
-            out.append(merge_records(text, parts))
+        out.append(failed if failed is not None else merge_segments(text, [(off, rec) for off, rec in parts if isinstance(rec, Document)]))
     return out
 
 
@@ -149,12 +105,11 @@ def annotate_items(nlp, items: list[Record]) -> list[tuple]:
         if isinstance(it, Failure):
             results.append(("error", it.to_dict()))
             continue
-        rec = next(records)
-        if isinstance(rec, str):
-            results.append(("error", Failure(it.source, it.line, it.id, rec).to_dict()))
+        done = next(records)
+        if isinstance(done, str):
+            results.append(("error", Failure(it.source, it.line, it.id, done).to_dict()))
             continue
-        rec["id"] = it.id
-        rec["source"] = {"file": it.source, "line": it.line}
+        rec = {**done.to_dict(), "id": it.id, "source": {"file": it.source, "line": it.line}}
         try:
             line = dumps(rec)
         except (TypeError, ValueError) as exc:

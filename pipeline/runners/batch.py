@@ -13,11 +13,8 @@ records, and ``--resume`` skips exactly those N and appends the rest:
 
 Memory stays flat: records are read lazily, grouped into batches of at most
 ``batch_size`` documents and :data:`BATCH_CHARS` characters, and at most two
-batches per worker process are in flight. A document longer than
-:data:`LONG_DOC_CHARS` characters is annotated in segments of at most
-:data:`SEGMENT_CHARS`, cut at paragraph or sentence ends, whose records are merged
-back with their offsets (the pipeline's cost grows faster than linearly with the
-length of one Doc; a fact whose parts sit in different segments is not assembled).
+batches per worker process are in flight. A long document is annotated in segments
+whose records are merged back, as by every entry point (:mod:`pipeline.core.segments`).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class DatasetAnnotator:
         for c in checked:
             rec = c.reason if isinstance(c, Failure) else next(done)
             error = rec if isinstance(rec, str) else None
-            cols = annotation_columns({} if error else rec)
+            cols = annotation_columns({} if error is not None else rec.to_dict())
             for key, value in cols.items():
                 out[key].append(value)
             out["annotation_error"].append(error)
