@@ -16,9 +16,12 @@ does not know which recogniser ran.
 
 Inference runs the model's own layers (tok2vec, reducer, scorer) but gathers the
 candidates' token vectors itself: spaCy's ``extract_spans`` builds its row index in a
-Python loop over every candidate, a tenth of the recogniser's time at ~150 candidates a
-sentence. The index built with numpy is the same array, so the scores are the same
-floats (``tests/test_span_classifier.py`` checks it against the spaCy path).
+Python loop over every candidate (~150 a sentence). With the array suggester this took
+the Python work from 0.17 to 0.02 CPU s per 1,000 KLUE sentences and from 0.71 to 0.04 s
+per 200 news texts; the rest of the recogniser's ~3.6 s per 1,000 sentences is its
+encoder and the reducer over every candidate. The index built with numpy is the same
+array, so the scores are the same floats (``tests/test_span_classifier.py`` checks it
+against the spaCy path).
 """
 
 from __future__ import annotations
