@@ -2,6 +2,8 @@
 
     python benchmarks/throughput.py            # the default run: ~8 minutes on 2 cores
     python benchmarks/throughput.py --quick    # a smaller run: ~2 minutes
+    python benchmarks/throughput.py --skip bert,stream --model models/ko_econ_default --model DIR
+                                               # the shipped model and a candidate, side by side
 
 The corpus: KLUE NER train raw sentences (``klue/klue-ner-train-raw-sentences.tsv``
 in the shared data), grouped five to a document, plus the econ-news texts
@@ -11,7 +13,7 @@ news texts cut after ., ! or ?), the same count for every row, so sentences/s co
 Rows (each measured in a fresh process, so that its peak memory is its own; times
 exclude loading the model, which is reported apart):
 
-* ``pipeline`` — the full default pipeline (``models/ko_econ_default``: Kiwi, NER,
+* ``pipeline`` — the full default pipeline (or each ``--model`` in turn) (``models/ko_econ_default``: Kiwi, NER,
   relations, triples) to SCHEMA.md records, in batches as the CLI runs it;
 * ``blank`` — the same with ``-m blank``: Kiwi tokens into spaCy Docs and records;
 * ``kiwi`` — raw kiwipiepy ``Kiwi.tokenize`` over the documents (all cores);
@@ -22,6 +24,19 @@ exclude loading the model, which is reported apart):
 * ``stream N`` — ``python -m pipeline annotate`` over an N-document JSONL (one KLUE
   sentence a document, cycled) with ``-m blank``, one process: peak memory must not
   grow with N. Peak RSS is sampled over the process tree every 0.1 s.
+
+Whole processes (issue 11's speed target: the full pipeline at ≥ 0.5 of Kiwi's throughput,
+peak RSS ≤ 1 GB, on the same sentences in one run). The in-process rows leave out start-up
+and loading, which a user of the CLI pays every run, so a second table times whole
+processes from ``exec`` to exit over one JSONL of the first ``--whole-sentences`` KLUE train
+sentences (5,000; one sentence a document):
+
+* ``kiwi`` — a Python process that reads the JSONL and runs ``Kiwi(num_workers=-1).tokenize``
+  over all texts (the floor any Kiwi-based pipeline stands on);
+* ``annotate -m MODEL`` — ``python -m pipeline annotate`` over it, for each ``--model``,
+  with ``--annotate-args`` (e.g. ``"--n-process 2"``) if given.
+
+Each row reports sentences/s, its ratio to the Kiwi row and its peak RSS.
 """
 
 from __future__ import annotations
@@ -156,11 +171,24 @@ def stage_bert(docs: list[dict], sentences: list[str], vocab_from: list[str]) ->
     }
 
 
+def stage_kiwi_process(jsonl: Path) -> None:
+    """Whole-process Kiwi: read the JSONL, tokenise every text, print the token count."""
+    from kiwipiepy import Kiwi
+
+    with open(jsonl, encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    tokens = sum(len(r) for r in Kiwi(num_workers=-1).tokenize(texts))
+    print("RESULT " + json.dumps({"tokens": tokens}))
+
+
 def run_stage(args) -> None:
+    if args.stage == "kiwi-process":
+        stage_kiwi_process(Path(args.corpus))
+        return
     corpus = json.loads(Path(args.corpus).read_text(encoding="utf-8"))
     docs, sentences = corpus["docs"], corpus["sentences"]
     if args.stage == "pipeline":
-        out = stage_pipeline(docs, None)
+        out = stage_pipeline(docs, args.stage_model)
     elif args.stage == "blank":
         out = stage_pipeline(docs, "blank")
     elif args.stage == "kiwi":
@@ -227,8 +255,11 @@ def measured(cmd: list[str], **kw) -> tuple[str, str, int, int]:
     return stdout, stderr, max(peak, maxrss), maxrss
 
 
-def stage_row(name: str, corpus_path: Path, n_docs: int, n_sents: int) -> dict:
-    stdout, _, peak, _ = measured([sys.executable, __file__, "--stage", name, "--corpus", str(corpus_path)])
+def stage_row(name: str, corpus_path: Path, n_docs: int, n_sents: int, model: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--stage", name, "--corpus", str(corpus_path)]
+    if model:
+        cmd += ["--stage-model", model]
+    stdout, _, peak, _ = measured(cmd)
     res = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[7:])
     return {"docs": n_docs, "sentences": n_sents, "peak": peak, **res}
 
@@ -253,6 +284,48 @@ def stream_row(n: int, sentences: list[str], workdir: Path, extra: list[str]) ->
     return {"docs": n, "sentences": int(m.group(2)), "seconds": float(m.group(3)), "load": wall - float(m.group(3)), "peak": peak}
 
 
+def whole_rows(sentences: list[str], workdir: Path, models: list[str], extra: list[str]) -> list[tuple[str, dict]]:
+    """Kiwi alone and ``annotate -m MODEL`` for each model, as whole processes over one JSONL.
+
+    Times run from ``exec`` to exit (interpreter start, imports and loading included),
+    because that is what a user of the CLI waits for.
+    """
+    src = workdir / "whole.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for i, text in enumerate(sentences):
+            f.write(json.dumps({"id": f"k{i}", "text": text}, ensure_ascii=False) + "\n")
+    n = len(sentences)
+    rows = []
+    t0 = time.perf_counter()
+    stdout, _, peak, _ = measured([sys.executable, __file__, "--stage", "kiwi-process", "--corpus", str(src)])
+    rows.append(("kiwi", {"docs": n, "sentences": n, "seconds": time.perf_counter() - t0, "peak": peak}))
+    for model in models:
+        out = workdir / "whole.out.jsonl"
+        cmd = [sys.executable, "-m", "pipeline", "annotate", str(src), "-o", str(out), "-q", "-m", model, *extra]
+        t0 = time.perf_counter()
+        _, _, peak, _ = measured(cmd)
+        wall = time.perf_counter() - t0
+        lines = out.read_bytes().count(b"\n")
+        if lines != n:
+            raise RuntimeError(f"{' '.join(cmd)}: {lines} output lines for {n} documents")
+        out.unlink()
+        rows.append((f"annotate -m {model} {' '.join(extra)}".rstrip(), {"docs": n, "sentences": n, "seconds": wall, "peak": peak}))
+    return rows
+
+
+def whole_table(rows: list[tuple[str, dict]]) -> str:
+    """The whole-process rows with each one's throughput as a share of Kiwi's."""
+    head = f"{'whole process':<60} {'sents':>7} {'secs':>7} {'sents/s':>8} {'x Kiwi':>7} {'peak MB':>8}"
+    lines = [head, "-" * len(head)]
+    kiwi_rate = rows[0][1]["sentences"] / max(rows[0][1]["seconds"], 1e-9)
+    for name, r in rows:
+        rate = r["sentences"] / max(r["seconds"], 1e-9)
+        lines.append(
+            f"{name[-60:]:<60} {r['sentences']:>7} {r['seconds']:>7.1f} {rate:>8.1f} {rate / kiwi_rate:>7.2f} {r['peak'] / 2**20:>8.0f}"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: list[tuple[str, dict]]) -> str:
     head = f"{'run':<52} {'docs':>8} {'sents':>8} {'secs':>8} {'docs/s':>9} {'sents/s':>9} {'peak MB':>8} {'load s':>7}"
     lines = [head, "-" * len(head)]
@@ -269,10 +342,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller run (~2 minutes)")
     ap.add_argument("--data", default=None, help="the shared data directory (default: ../shared/data)")
-    ap.add_argument("--skip", default="", help="comma-separated rows to leave out: pipeline,blank,kiwi,bert,stream")
+    ap.add_argument("--skip", default="", help="comma-separated rows to leave out: pipeline,blank,kiwi,bert,stream,whole")
+    ap.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        help="a pipeline to measure (repeatable; default: the shipped model): an in-process row and a whole-process row each",
+    )
+    ap.add_argument(
+        "--whole-sentences", type=int, default=None, help="KLUE train sentences for the whole-process rows (5,000; --quick 1,000)"
+    )
+    ap.add_argument("--annotate-args", default="", help='extra options for the whole-process annotate rows, e.g. "--n-process 2"')
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--stage-model", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.stage:
         run_stage(args)
@@ -300,17 +384,18 @@ def main() -> None:
         work = Path(tmp)
         corpus_path = work / "corpus.json"
         corpus_path.write_text(json.dumps({"docs": docs, "sentences": sentences, "vocab_from": klue}, ensure_ascii=False), encoding="utf-8")
+        models = args.model or [None]
         stages = [
-            ("pipeline", "full default pipeline (ko_econ_default)"),
-            ("blank", "blank pipeline (Kiwi -> spaCy Doc -> record)"),
-            ("kiwi", "raw Kiwi (kiwipiepy tokenize, all cores)"),
-            ("bert", "BERT-base token classifier, CPU, random weights"),
+            *(("pipeline", f"full pipeline ({Path(m).name if m else 'ko_econ_default'})", m) for m in models),
+            ("blank", "blank pipeline (Kiwi -> spaCy Doc -> record)", None),
+            ("kiwi", "raw Kiwi (kiwipiepy tokenize, all cores)", None),
+            ("bert", "BERT-base token classifier, CPU, random weights", None),
         ]
-        for key, label in stages:
+        for key, label, model in stages:
             if key in skip:
                 continue
-            print(f"running {key} …", flush=True)
-            r = stage_row(key, corpus_path, n_docs, n_sents)
+            print(f"running {key} {model or ''}…", flush=True)
+            r = stage_row(key, corpus_path, n_docs, n_sents, model)
             rows.append((label, r))
             if key == "pipeline":
                 notes.append(f"pipeline found {r['entities']} entities, {r['triples']} triples; Kiwi split {r['sentences_kiwi']} sentences")
@@ -321,13 +406,24 @@ def main() -> None:
                 print(f"running stream {n:,} …", flush=True)
                 r = stream_row(n, klue, work, ["-m", "blank"])
                 rows.append((f"CLI stream -m blank, {n:,} docs (1 process)", r))
+        whole: list[tuple[str, dict]] = []
+        if "whole" not in skip:
+            n_whole = args.whole_sentences or (1_000 if args.quick else 5_000)
+            print(f"running whole processes over {n_whole:,} KLUE sentences …", flush=True)
+            shipped = str(ROOT / "models" / "ko_econ_default")
+            whole = whole_rows(klue[:n_whole], work, [m or shipped for m in models], args.annotate_args.split())
     print()
     print(table(rows))
     for note in notes:
         print(f"  {note}")
     print("  peak MB: peak resident memory of the process tree; load s: model loading + start-up, not in secs")
+    if whole:
+        print()
+        print(whole_table(whole))
+        print("  whole process: exec to exit, start-up and loading included; x Kiwi: sentences/s over Kiwi's (target >= 0.5)")
     if args.json:
-        Path(args.json).write_text(json.dumps([{"run": n, **r} for n, r in rows], indent=1), encoding="utf-8")
+        out = [{"run": n, **r} for n, r in rows] + [{"run": f"whole: {n}", **r} for n, r in whole]
+        Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -127,3 +127,70 @@ def test_span_classifier_output_reads_as_a_document(tmp_path):
     text = "창진원의 초기창업패키지에 선정된 한빛로보틱스는 수출 50만 달러를 달성했다."
     ents = from_spacy(nlp(text)).to_dict()["entities"]
     assert ents and all(text[e["start"] : e["end"]] == e["text"] for e in ents)
+
+
+# -- the fast inference path gives the spaCy path's output, float for float ----------------------
+
+
+@pytest.fixture(scope="module")
+def dev_texts(data_dir):
+    """Real dev news texts (the shared data), long and short, as the recogniser meets them."""
+    from pipeline.corpora import econ
+
+    split_of = econ.load_splits()
+    texts = [econ.join(r, data_dir)["text"] for r in econ.iter_standoff() if split_of.get(r.data["id"]) == "dev"]
+    assert len(texts) >= 20, "the dev split should hold real documents"
+    return texts[:60]
+
+
+def test_fast_suggester_matches_the_reference_loop_on_dev(blank_nlp, dev_texts):
+    from pipeline.language.suggesters import candidate_spans_reference
+
+    docs = list(blank_nlp.tokenizer.pipe(["", *dev_texts[:30], "중진공", "", *dev_texts[30:]]))
+    for max_length in (1, 4, 20):
+        ragged = kiwi_suggester(docs, max_length)
+        expected = [candidate_spans_reference(d, max_length) for d in docs]
+        assert [int(n) for n in ragged.lengths] == [len(e) for e in expected]
+        flat = [pair for e in expected for pair in e]
+        assert ragged.dataXd.tolist() == [list(p) for p in flat]
+        assert all(candidate_spans(d, max_length) == e for d, e in zip(docs, expected))
+
+
+def test_span_token_rows_match_spacys_extract_spans_index(blank_nlp, dev_texts):
+    from spacy.ml.extract_spans import _get_span_indices
+    from thinc.api import NumpyOps
+
+    from pipeline.components.span_classifier import span_token_rows
+
+    docs = list(blank_nlp.tokenizer.pipe(dev_texts[:10]))
+    spans = kiwi_suggester(docs, 20)
+    doc_lengths = numpy.array([len(d) for d in docs], dtype="i")
+    expected = _get_span_indices(NumpyOps(), spans, doc_lengths)
+    assert numpy.array_equal(span_token_rows(spans.dataXd, spans.lengths, doc_lengths), expected)
+
+
+def test_fast_predict_gives_the_spacy_paths_scores_and_spans(dev_texts):
+    """The recogniser's scores equal the unmodified spaCy model's, bit for bit, on real dev texts."""
+    import pipeline
+
+    nlp = _trained(pipeline.blank)
+    proc = nlp.get_pipe("econ_ner")
+    docs = list(nlp.tokenizer.pipe(dev_texts))
+    for batch in (docs[:1], docs[:7], docs):
+        indices, scores = proc.predict(batch)
+        reference = proc.model.predict((batch, kiwi_suggester(batch, 20)))  # spaCy's own chain: extract_spans & co.
+        assert numpy.array_equal(indices.dataXd, kiwi_suggester(batch, 20).dataXd)
+        assert scores.dtype == reference.dtype and numpy.array_equal(scores, reference)
+    # and so the decoded entities: (start, end, label, score) as the decoder makes them from the reference scores
+    out = list(proc.pipe([nlp.tokenizer(t) for t in dev_texts], batch_size=16))
+    offset = 0
+    for i, doc in enumerate(out):
+        n = int(indices.lengths[i])
+        rows = indices.dataXd[offset : offset + n]
+        want = decode(doc, rows, reference[offset : offset + n], proc.labels, "econ", None)
+        got = doc.spans["econ"]
+        assert [(s.start, s.end, s.label_) for s in got] == [(s.start, s.end, s.label_) for s in want]
+        assert got.attrs["scores"] == want.attrs["scores"]
+        offset += n
+    assert offset == len(reference)
+    assert any(len(doc.spans["econ"]) for doc in out), "the tiny model should find something on dev"
