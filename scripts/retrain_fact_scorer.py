@@ -5,6 +5,7 @@ The fact scorer reads the normaliser's parse of each outcome, so a change to
 ``python -m pipeline train`` (55 minutes): the recognisers and the relation extractor stay.
 
     python scripts/retrain_fact_scorer.py models/ko_econ_default
+    python scripts/retrain_fact_scorer.py models/ko_econ_default --calibrate-only   # the score calibration alone
 """
 
 from __future__ import annotations
@@ -21,16 +22,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path, help="pipeline directory whose triple_assembler is rewritten")
     ap.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
+    ap.add_argument("--calibrate-only", action="store_true", help="keep the scorer and thresholds; fit the scores' calibration on dev again")
     args = ap.parse_args()
 
     import spacy
 
     import pipeline.components  # noqa: F401  (registers the factories)
     from pipeline import corpora
-    from pipeline.training.train import train_fact_scorer
+    from pipeline.training.train import calibrate_scores, train_fact_scorer
 
     nlp = spacy.load(args.model)
-    report = train_fact_scorer(nlp, corpora.records("econ", "train", args.data_dir), corpora.records("econ", "dev", args.data_dir))
+    if args.calibrate_only:
+        calibrate_scores(nlp, list(corpora.records("econ", "dev", args.data_dir)))
+        report = {"calibration": list(nlp.get_pipe("triple_assembler").scorer.calibration)}
+    else:
+        report = train_fact_scorer(nlp, corpora.records("econ", "train", args.data_dir), corpora.records("econ", "dev", args.data_dir))
     nlp.get_pipe("triple_assembler").to_disk(args.model / "triple_assembler")
     print(json.dumps(report))
 

@@ -64,7 +64,7 @@ def test_a_trained_scorer_decides_assembly_and_survives_serialisation(doc, tmp_p
     got = {(t["company"]["text"], t["program"]["text"], t["outcome"]["text"]) for t in from_spacy(assembler(doc)).to_dict()["triples"]}
     assert got == {(g["company"]["text"], g["program"]["text"], g["outcome"]["text"]) for g in GOLD}
     assembler.scorer.calibrate([0.2, 0.4, 0.6, 0.8, 0.9, 0.3], [False, False, True, True, True, False])
-    assert assembler.scorer.calibration != (1.0, 0.0)
+    assert assembler.scorer.calibration != (1.0, 1.0, 0.0)
     assembler.to_disk(tmp_path / "asm")
     again = TripleAssembler().from_disk(tmp_path / "asm")
     assert again.scorer.weights == pytest.approx(assembler.scorer.weights) and again.scorer.threshold == 0.5
@@ -97,3 +97,36 @@ def test_boosted_trees_score_as_scikit_learn_does_and_travel_as_json(tmp_path):
     again = FactScorer().from_bytes(scorer.to_bytes())
     assert again.score(probe) == pytest.approx(scorer.score(probe))
     assert FactScorer().from_bytes(FactScorer(weights={"bias": 1.0}).to_bytes()).trees is None
+
+
+def test_a_platt_calibration_of_an_older_model_reads_as_the_same_map():
+    """0.3.0 and before stored Platt's (a, c); read as beta calibration (a, a, c) it must score alike."""
+    import json
+
+    import numpy as np
+
+    from pipeline.components.fact_scorer import FactScorer
+
+    old = FactScorer().from_bytes(json.dumps({"weights": {}, "threshold": 0.5, "calibration": [0.58, -1.46]}).encode())
+    p = np.array([0.05, 0.3, 0.5, 0.9])
+    platt = 1 / (1 + np.exp(-(0.58 * np.log(p / (1 - p)) - 1.46)))
+    assert old.calibration == (0.58, 0.58, -1.46)
+    assert old.calibrated(p) == pytest.approx(platt)
+
+
+def test_beta_calibration_bends_where_one_slope_cannot():
+    """Scores too low in the middle and too high at the top (the scorer's shape on the full
+    pipeline): the fitted map raises the middle and lowers the top, which Platt cannot do at once."""
+    import numpy as np
+
+    from pipeline.components.fact_scorer import FactScorer
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.02, 0.98, 4000)
+    truth = np.clip(0.15 + 0.9 * p - 0.5 * p**2 + 0.25 * np.sin(np.pi * p), 0, 1)  # rises, then flattens
+    y = rng.uniform(size=p.size) < truth
+    s = FactScorer().calibrate(p.tolist(), y.tolist())
+    a, b, _ = s.calibration
+    assert abs(a - b) > 0.2  # not a Platt map
+    fitted = s.calibrated(np.array([0.5, 0.95]))
+    assert fitted[0] > 0.5 and fitted[1] < 0.95

