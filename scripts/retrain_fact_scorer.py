@@ -22,7 +22,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path, help="pipeline directory whose triple_assembler is rewritten")
     ap.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
-    ap.add_argument("--calibrate-only", action="store_true", help="keep the scorer and thresholds; fit the scores' calibration on dev again")
+    ap.add_argument(
+        "--calibrate-only", action="store_true", help="keep the scorer and thresholds; fit the scores' calibration on dev again"
+    )
     args = ap.parse_args()
 
     import spacy
