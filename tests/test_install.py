@@ -128,8 +128,10 @@ def test_wheels_install_and_work_from_any_directory(tmp_path, data_dir):
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     purelib = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    (purelib / "_outer_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    # the wheels first, the .pth after: a pip that could already see the outer environment would
+    # take a model package installed there (the README's quick start installs one) as satisfied
     _run([*pip, "--python", python, "install", "--no-deps", "--no-index", *sorted(wheels.glob("*.whl"))])
+    (purelib / "_outer_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
 
     empty = tmp_path / "empty"
     empty.mkdir()
