@@ -2,6 +2,7 @@
 
 Fact ids come out of the builder as ``rpNN-fK``; the held-out set uses ``hoNN-fK``.
 """
+
 from __future__ import annotations
 
 import json
