@@ -170,7 +170,8 @@ def test_span_token_rows_match_spacys_extract_spans_index(blank_nlp, dev_texts):
 
 
 def test_fast_predict_gives_the_spacy_paths_scores_and_spans(dev_texts):
-    """The recogniser's scores equal the unmodified spaCy model's, bit for bit, on real dev texts."""
+    """The recogniser's scores equal the unmodified spaCy model's on real dev texts, up to float
+    rounding (the reducer's product is split between tokens and candidates), and so do its entities."""
     import pipeline
 
     nlp = _trained(pipeline.blank)
@@ -180,7 +181,9 @@ def test_fast_predict_gives_the_spacy_paths_scores_and_spans(dev_texts):
         indices, scores = proc.predict(batch)
         reference = proc.model.predict((batch, kiwi_suggester(batch, 20)))  # spaCy's own chain: extract_spans & co.
         assert numpy.array_equal(indices.dataXd, kiwi_suggester(batch, 20).dataXd)
-        assert scores.dtype == reference.dtype and numpy.array_equal(scores, reference)
+        assert scores.dtype == reference.dtype and scores.shape == reference.shape
+        assert numpy.allclose(scores, reference, rtol=0, atol=1e-5)
+        assert numpy.array_equal(scores.argmax(axis=1), reference.argmax(axis=1))
     # and so the decoded entities: (start, end, label, score) as the decoder makes them from the reference scores
     out = list(proc.pipe([nlp.tokenizer(t) for t in dev_texts], batch_size=16))
     offset = 0
@@ -190,7 +193,18 @@ def test_fast_predict_gives_the_spacy_paths_scores_and_spans(dev_texts):
         want = decode(doc, rows, reference[offset : offset + n], proc.labels, "econ", None)
         got = doc.spans["econ"]
         assert [(s.start, s.end, s.label_) for s in got] == [(s.start, s.end, s.label_) for s in want]
-        assert got.attrs["scores"] == want.attrs["scores"]
+        assert numpy.allclose(got.attrs["scores"], want.attrs["scores"], rtol=0, atol=1e-5)
         offset += n
     assert offset == len(reference)
     assert any(len(doc.spans["econ"]) for doc in out), "the tiny model should find something on dev"
+
+
+def test_range_max_is_the_max_over_each_window():
+    from pipeline.components.span_classifier import range_max
+
+    rng = numpy.random.default_rng(0)
+    values = rng.normal(size=(200, 5)).astype("f")
+    starts = rng.integers(0, 190, size=500)
+    ends = numpy.minimum(starts + rng.integers(1, 21, size=500), 200)
+    got = range_max(values, starts, ends)
+    assert numpy.array_equal(got, numpy.stack([values[s:e].max(axis=0) for s, e in zip(starts, ends)]))
