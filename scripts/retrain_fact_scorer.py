@@ -25,6 +25,12 @@ def main() -> None:
     ap.add_argument(
         "--calibrate-only", action="store_true", help="keep the scorer and thresholds; fit the scores' calibration on dev again"
     )
+    ap.add_argument(
+        "--predicted",
+        type=Path,
+        default=None,
+        help="train records with predicted entities (scripts/kfold_recognisers.py), learned beside the gold ones",
+    )
     args = ap.parse_args()
 
     import spacy
@@ -38,7 +44,15 @@ def main() -> None:
         calibrate_scores(nlp, list(corpora.records("econ", "dev", args.data_dir)))
         report = {"calibration": list(nlp.get_pipe("triple_assembler").scorer.calibration)}
     else:
-        report = train_fact_scorer(nlp, corpora.records("econ", "train", args.data_dir), corpora.records("econ", "dev", args.data_dir))
+        predicted = None
+        if args.predicted:
+            predicted = [json.loads(line) for line in args.predicted.read_text(encoding="utf-8").splitlines() if line.strip()]
+        report = train_fact_scorer(
+            nlp,
+            list(corpora.records("econ", "train", args.data_dir)),
+            list(corpora.records("econ", "dev", args.data_dir)),
+            predicted=predicted,
+        )
     nlp.get_pipe("triple_assembler").to_disk(args.model / "triple_assembler")
     print(json.dumps(report))
 

@@ -323,12 +323,20 @@ def fact_examples(nlp, docs: list, records: list[dict]) -> tuple[list[dict], lis
     return feats, labels
 
 
-def train_fact_scorer(nlp, train: list[dict], dev: list[dict], c: float = 1.0, kind: str = "trees") -> dict:
+def train_fact_scorer(
+    nlp, train: list[dict], dev: list[dict], c: float = 1.0, kind: str = "trees", predicted: list[dict] | None = None
+) -> dict:
     """Fit the assembler's fact scorer on the train split (gold entities, the trained relation
     extractor's scores) and choose its thresholds on dev with gold entities; return the figures.
-    ``kind``: ``trees`` (gradient boosting, dev 0.656 → see the model card) or ``linear``."""
+    ``kind``: ``trees`` (gradient boosting, dev 0.656 → see the model card) or ``linear``.
+    ``predicted``: train records whose ``entities`` a recogniser predicted without having seen them
+    (``scripts/kfold_recognisers.py``); their candidates are learned beside the gold ones, so the
+    scorer meets the recogniser's real mistakes."""
     scorer = nlp.get_pipe("triple_assembler").scorer
     feats, labels = fact_examples(nlp, fact_docs(nlp, train), train)
+    if predicted:
+        more_feats, more_labels = fact_examples(nlp, fact_docs(nlp, predicted), predicted)
+        feats, labels = feats + more_feats, labels + more_labels
     if kind == "trees":
         scorer.fit_trees(feats, labels)
     else:
