@@ -40,6 +40,7 @@ def test_identity_is_the_same_for_the_name_and_the_pipeline_it_loads(saved):
     named = ModelRef.of(saved)
     loaded = ModelRef.of(named.load())
     assert loaded.is_loaded and loaded.label == "<pipeline object>"
+    assert loaded != ModelRef.of(None) and loaded != ModelRef.of(ModelRef.of("blank").load()), "a pipeline is its own model"
     assert named.identity() == loaded.identity() == {"name": "tiny_ref", "version": "1.2.3"}
     blank = ModelRef.of("blank")
     assert blank.identity() == ModelRef.of(blank.load()).identity()
@@ -90,3 +91,12 @@ def test_min_score_is_set_on_a_loaded_pipeline_s_triple_assembler():
     assert ModelRef.of(fake).load() is fake and fake.assembler.min_score == 0.1
     ModelRef.of(fake, min_score=0.8).load()
     assert fake.assembler.min_score == 0.8
+
+
+def test_dask_shard_settings_name_the_model_and_a_min_score_only_when_given():
+    """What resume compares: runs made before min_score reached the dask engine still match."""
+    from pipeline.runners.distributed import _settings
+
+    plain = _settings("jsonl", "text", "id", 100, ModelRef.of("blank"))
+    assert plain == {"format": "jsonl", "text_field": "text", "id_field": "id", "max_chars": 100, "model": "blank"}
+    assert _settings("jsonl", "text", "id", 100, ModelRef.of("blank", 0.6)) == {**plain, "min_score": 0.6}

@@ -40,7 +40,7 @@ class ModelRef:
 
     spec: str | None = None
     min_score: float | None = None
-    nlp: Any = field(default=None, compare=False, repr=False)
+    nlp: Any = field(default=None, repr=False)  # compared by identity: two pipelines are two models
 
     @classmethod
     def of(cls, model: ModelLike = None, min_score: float | None = None) -> ModelRef:
