@@ -103,10 +103,10 @@ def stage_pipeline(docs: list[dict], model: str | None) -> dict:
     from pipeline.core.limits import DEFAULT_BATCH_SIZE
     from pipeline.io.records import Item
     from pipeline.runners.annotate import annotate_items, batches
-    from pipeline.runners.models import load_model
+    from pipeline.runners.models import ModelRef
 
     t0 = time.perf_counter()
-    nlp = load_model(model)
+    nlp = ModelRef.of(model).load()
     nlp("준비")  # Kiwi loads on first use
     load = time.perf_counter() - t0
     items = [Item("bench", i, d["id"], d["text"]) for i, d in enumerate(docs)]

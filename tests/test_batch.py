@@ -2,7 +2,7 @@
 error lines, resume after SIGKILL, worker processes, progress, `datasets` integration.
 
 The model is not the point here: runs use `-m blank` (the Kiwi tokenizer only), loaded
-once for the whole session through `load_model`'s cache.
+once for the whole session through `ModelRef.load`'s cache.
 """
 
 import csv
@@ -27,7 +27,7 @@ from pipeline.io.records import MAX_CHARS, Failure, Item
 from pipeline.io.runstate import RunManifest
 from pipeline.runners import batch
 from pipeline.runners.annotate import batches
-from pipeline.runners.models import load_model, model_identity
+from pipeline.runners.models import ModelRef
 from pipeline.runners.workers import annotate_batches
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def read_jsonl(path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def blank():
-    return load_model("blank")
+    return ModelRef.of("blank").load()
 
 
 def annotate(args: list[str]) -> int:
@@ -304,7 +304,7 @@ def test_resume_cuts_a_partial_line_and_checks_the_inputs(tmp_path, corpus, caps
     err_lines = [e for e in ref_errors if (e["source"], e["line"]) < (ref[1000]["source"]["file"], ref[1000]["source"]["line"])]
     Path(f"{out}.errors.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in err_lines))
     options = {"format": "jsonl", "text_field": "text", "id_field": "id", "max_chars": MAX_CHARS}
-    RunManifest.for_run([str(src)], model_identity("blank"), options).write(out)  # as the killed run left it
+    RunManifest.for_run([str(src)], ModelRef.of("blank").identity(), options).write(out)  # as the killed run left it
     assert annotate([str(src), "-o", str(out), "-q", "--resume"]) == 0
     assert read_jsonl(out) == ref and read_jsonl(f"{out}.errors.jsonl") == ref_errors
     # a finished output resumes to itself
@@ -372,7 +372,7 @@ def test_worker_processes_give_the_same_output_and_stay_bounded(tmp_path, corpus
             yield b
 
     texts = [[Item("mem", i, str(i), SENTENCES[i % 6])] for i in range(40)]
-    for n, results in enumerate(annotate_batches("blank", counted(texts), n_process=2), 1):
+    for n, results in enumerate(annotate_batches(ModelRef.of("blank"), counted(texts), n_process=2), 1):
         assert len(pulled) - n <= 2 * 2  # never more than two batches a worker ahead
         assert results[0][0] == "doc"
 
@@ -384,7 +384,7 @@ def test_stream_is_lazy(blank):
             i += 1
             yield Item("endless", i, str(i), SENTENCES[i % 6])
 
-    results = annotate_batches(blank, batches(endless(), 8))
+    results = annotate_batches(ModelRef.of(blank), batches(endless(), 8))
     first = [next(results) for _ in range(3)]
     assert [len(r) for r in first] == [8, 8, 8]
     long_ones = (Item("x", i, str(i), "가" * 90_000) for i in range(5))

@@ -8,7 +8,8 @@ import pytest
 
 from pipeline import corpora
 from pipeline.cli.corpus import validate_files
-from pipeline.core.document import Document, validate
+from pipeline.core.arrow import annotation_schema, corpus_schema
+from pipeline.core.document import TRIPLE_ROLES, Document, validate
 from pipeline.corpora import econ, labelstudio
 
 
@@ -107,13 +108,47 @@ def test_validator_names_file_line_and_problem(tmp_path, data_dir):
 
 def test_datasets_loader_has_typed_features(data_dir):
     ds = corpora.load("econ", "dev", data_dir)
-    assert ds.features["entities"].feature["start"].dtype == "int32"
+    assert ds.features["entities"].feature["start"].dtype == "int64"  # as in Arrow and Parquet output
     row = ds[0]
     for e in row["entities"]:
         assert row["text"][e["start"] : e["end"]] == e["text"]
     klue = corpora.load("klue", "dev", data_dir)
     assert 900 <= len(klue) <= 1000
     assert {e["label"] for r in klue for e in r["entities"]} <= {"PS", "LC", "OG", "DT", "TI", "QT"}
+
+
+def test_datasets_features_are_the_core_arrow_shape(data_dir):
+    """The corpus's features are derived from pipeline.core.arrow, not written again: the dataset's
+    Arrow schema is corpus_schema(), whose spans, entities and relations are annotate's own, unscored."""
+    import pyarrow as pa
+
+    ds = corpora.load("econ", "dev", data_dir)
+    assert ds.data.schema.remove_metadata().equals(corpus_schema())
+    assert ds.features.arrow_schema.remove_metadata().equals(corpus_schema())
+    annotation = annotation_schema()
+    assert corpus_schema().field("sentences").equals(annotation.field("sentences"))
+    for name in ("entities", "relations"):
+        scored = annotation.field(name).type.value_type
+        assert corpus_schema().field(name).type.value_type == pa.struct([f for f in scored if f.name != "score"])
+    part = corpus_schema().field("triples").type.value_type.field("company").type
+    assert (part.field("start").type, part.field("aliases").type.value_type.field("end").type) == (pa.int64(), pa.int64())
+
+
+def test_a_corpus_record_round_trips_through_datasets(data_dir):
+    """Every dev record comes back from the Dataset as it went in: nothing dropped, retyped or reordered
+    (a triple part without aliases comes back with an empty list; meta is JSON text)."""
+    ds = corpora.load("econ", "dev", data_dir)
+    originals = corpora.records("econ", "dev", data_dir)
+    assert len(ds) == len(originals) > 100
+    for row, rec in zip(ds, originals):
+        expected = json.loads(json.dumps(rec))
+        for t in expected["triples"]:
+            for part in filter(None, (t[role] for role in TRIPLE_ROLES)):
+                part.setdefault("aliases", [])
+        back = {**row, "meta": json.loads(row["meta"])}
+        assert back == expected, rec["id"]
+        spans = [*back["entities"], *(p for t in back["triples"] for p in t.values() if p)]
+        assert all(back["text"][s["start"] : s["end"]] == s["text"] for s in spans), rec["id"]
 
 
 def test_label_studio_round_trip_is_loss_free(built):

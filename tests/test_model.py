@@ -5,7 +5,7 @@ import pytest
 import pipeline
 from pipeline.core.document import Document, validate
 from pipeline.core.matching import relaxed_match
-from pipeline.runners.models import load_model
+from pipeline.runners.models import ModelRef
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_load_is_shared_and_extract_builds_no_second_pipeline_or_kiwi(nlp, monke
     assert loaded is not nlp  # the cache was emptied: a new pipeline, and then only that one
     assert pipeline.extract(text).entities
     assert list(pipeline.annotate([text, text]))[1].entities
-    assert load_model(None) is loaded and load_model(str(pipeline.default_model_path())) is loaded
+    assert ModelRef.of(None).load() is loaded and ModelRef.of(str(pipeline.default_model_path())).load() is loaded
     assert pipeline.load() is loaded
     strict = pipeline.load(min_score=0.9)  # other settings: another pipeline, the same Kiwi
     assert strict is not loaded and strict.get_pipe("triple_assembler").min_score == 0.9

@@ -21,7 +21,7 @@ import sys
 from ..core.limits import BATCH_CHARS, DEFAULT_BATCH_SIZE
 from ..io import readers
 from ..io.records import MAX_CHARS
-from ..runners.models import load_model, resolve_model
+from ..runners.models import ModelRef
 from . import corpus as corpus_cli
 from . import facts as facts_cli
 from . import train as training_cli
@@ -143,10 +143,9 @@ def cmd_annotate(args) -> int:
         return _fail("--engine dask reads files, not stdin")
     n_process = args.n_process or os.cpu_count() or 1
     try:
+        model = ModelRef.of(args.model, args.min_score)  # checks that it is there
         if args.engine == "local" and n_process == 1:
-            model = load_model(args.model, args.min_score)
-        else:  # workers load it; here only check that it is there
-            model = resolve_model(args.model)
+            model.load()  # here, so that a model that cannot load fails before the run; workers load their own
     except (FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     try:
@@ -233,7 +232,7 @@ def _add_info(sub) -> None:
 def cmd_info(args) -> int:
 
     try:
-        nlp = load_model(args.model)
+        nlp = ModelRef.of(args.model).load()
     except (FileNotFoundError, OSError) as exc:
         return _fail(str(exc))
     meta = nlp.meta

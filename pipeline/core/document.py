@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .schema import ENTITY_LABELS, RELATION_SIGNATURES
@@ -142,7 +142,6 @@ class Document:
 
     @classmethod
     def from_dict(cls, d: dict) -> Document:
-        known = ("id", "text", "sentences", "entities", "relations", "triples")
         return cls(
             id=str(d["id"]),
             text=d["text"],
@@ -150,7 +149,7 @@ class Document:
             entities=[Entity(**e) for e in d.get("entities", [])],
             relations=[Relation(**r) for r in d.get("relations", [])],
             triples=[Triple.from_dict(t) for t in d.get("triples", [])],
-            extra={k: v for k, v in d.items() if k not in known},
+            extra={k: v for k, v in d.items() if k not in RECORD_FIELDS},
         )
 
     @classmethod
@@ -167,6 +166,11 @@ class Document:
             if e.id == eid:
                 return e
         raise KeyError(eid)
+
+
+#: The fields SCHEMA.md fixes for every record, in its order: the typed fields of :class:`Document`
+#: (anything else a record holds — ``meta``, ``source``, ``standard_entities`` — is its ``extra``).
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Document) if f.name != "extra")
 
 
 def _drop_none(d: dict) -> dict:

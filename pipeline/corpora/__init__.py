@@ -18,22 +18,12 @@ NAMES = ("econ", "klue")
 
 
 def features():
-    """Typed ``datasets`` features of a SCHEMA.md record (plus ``meta`` as JSON text)."""
-    from datasets import Features, List, Value
+    """Typed ``datasets`` features of a corpus record (plus ``meta`` as JSON text), derived from
+    the core's Arrow shape (:func:`pipeline.core.arrow.corpus_schema`): offsets are int64, as
+    in Parquet output and :func:`pipeline.annotate_dataset`."""
+    from ..core.arrow import corpus_features
 
-    span = {"text": Value("string"), "start": Value("int32"), "end": Value("int32")}
-    slot = {**span, "entity": Value("string"), "aliases": List({**span, "entity": Value("string")})}
-    return Features(
-        {
-            "id": Value("string"),
-            "text": Value("string"),
-            "sentences": List({"start": Value("int32"), "end": Value("int32")}),
-            "entities": List({"id": Value("string"), "label": Value("string"), **span}),
-            "relations": List({"head": Value("string"), "tail": Value("string"), "label": Value("string")}),
-            "triples": List({"company": slot, "program": slot, "outcome": slot, "agency": slot}),
-            "meta": Value("string"),
-        }
-    )
+    return corpus_features()
 
 
 def records(name: str, split: str, data_dir=None) -> list[dict]:
@@ -81,33 +71,9 @@ def unlabelled_texts(data_dir=None):
 
 
 def load(name: str, split: str, data_dir=None):
-    """A ``datasets.Dataset`` of one corpus split, with typed features."""
+    """A ``datasets.Dataset`` of one corpus split, with typed features (:func:`features`)."""
     from datasets import Dataset
 
-    rows = []
-    for r in records(name, split, data_dir):
-        triples = [{role: _full_slot(t.get(role)) for role in ("company", "program", "outcome", "agency")} for t in r["triples"]]
-        rows.append(
-            {
-                "id": r["id"],
-                "text": r["text"],
-                "sentences": r["sentences"],
-                "entities": [{k: e[k] for k in ("id", "label", "text", "start", "end")} for e in r["entities"]],
-                "relations": [{k: x[k] for k in ("head", "tail", "label")} for x in r["relations"]],
-                "triples": triples,
-                "meta": json.dumps(r.get("meta", {}), ensure_ascii=False),
-            }
-        )
-    return Dataset.from_list(rows, features=features())
+    from ..core.arrow import corpus_columns
 
-
-def _full_slot(slot: dict | None) -> dict | None:
-    if slot is None:
-        return None
-    return {
-        "text": slot["text"],
-        "start": slot["start"],
-        "end": slot["end"],
-        "entity": slot.get("entity"),
-        "aliases": slot.get("aliases", []),
-    }
+    return Dataset.from_list([corpus_columns(r) for r in records(name, split, data_dir)], features=features())

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from ..core.document import RECORD_FIELDS, TRIPLE_ROLES
 from ..core.schema import ENTITY_LABELS, RELATION_LABELS
 from .econ import IMPLIED
 
@@ -42,11 +43,11 @@ LABEL_CONFIG = (
     + '  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
 )
 
-_ROLES = ("company", "program", "outcome", "agency")
+_ROLES = TRIPLE_ROLES
 _ROLE_LABEL = {"company": "COMPANY", "program": "PROGRAM", "outcome": "OUTCOME", "agency": "AGENCY"}
 #: the record fields that results and ``data`` carry; any other field of model output
 #: (``source``, ``standard_entities`` …) travels untouched in ``data.fields``
-_CORE = ("id", "text", "sentences", "entities", "relations", "triples")
+_CORE = RECORD_FIELDS
 #: key of a prediction triple that holds each part's own fields (canonical, value …)
 _SLOT_FIELDS = "slot_fields"
 

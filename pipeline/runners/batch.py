@@ -31,7 +31,7 @@ from ..io.records import MAX_CHARS, Record
 from ..io.runstate import OutputLock, RunManifest, RunStateError, check_output_paths, check_resume
 from ..io.writers import DamagedOutputError, ErrorsWriter, JsonlWriter, ParquetWriter, StdoutWriter, complete_lines, parquet_resume_state
 from .annotate import batches
-from .models import is_pipeline, model_identity
+from .models import ModelLike, ModelRef
 from .sink import Sink, Summary
 from .workers import annotate_batches
 
@@ -106,7 +106,7 @@ def _skip(records: Iterator[Record], n: int, last: set, output: Path) -> Iterato
 
 
 def run(
-    model,
+    model: ModelLike,
     inputs: list[str],
     output: str,
     *,
@@ -123,14 +123,17 @@ def run(
 ) -> Summary:
     """Annotate every record of ``inputs`` into ``output`` (``-`` for stdout).
 
-    ``model``: a loaded pipeline, or a name for :func:`load_model` (better with
-    ``n_process`` > 1: each worker loads it itself). ``fmt``: ``jsonl`` or
+    ``model``: a :class:`~pipeline.runners.models.ModelRef`, or what :meth:`ModelRef.of
+    <pipeline.runners.models.ModelRef.of>` takes: a loaded pipeline, or a name (better with
+    ``n_process`` > 1: each worker loads it itself). ``min_score`` overrides the model's
+    triple threshold. ``fmt``: ``jsonl`` or
     ``parquet`` (``output`` is then a directory). ``n_process``: worker processes
     (0: one per core). Raises :class:`~pipeline.io.runstate.RunStateError` when the
     output is an input or another run holds it, and :class:`ResumeError` when
     ``resume`` finds an output that does not continue these inputs (see
     :mod:`pipeline.io.runstate`).
     """
+    model = ModelRef.of(model, min_score)
     named, inputs = list(inputs), readers.expand(inputs)
     settings = {
         "fmt": fmt,
@@ -139,7 +142,6 @@ def run(
         "progress": progress,
         "resume": resume,
         "part_rows": part_rows,
-        "min_score": min_score,
         "read_opts": {"text_field": text_field, "id_field": id_field, "max_chars": max_chars},
     }
     if output == "-":
@@ -153,7 +155,7 @@ def run(
     if fmt == "parquet" and out_path.exists() and not out_path.is_dir():
         raise RunStateError(f"{output} is a file: Parquet output is a directory of part files")
     with OutputLock(out_path):
-        manifest = RunManifest.for_run(inputs, model_identity(model), {"format": fmt, "min_score": min_score, **settings["read_opts"]})
+        manifest = RunManifest.for_run(inputs, model.identity(), {"format": fmt, "min_score": model.min_score, **settings["read_opts"]})
         if resume:
             if "-" in inputs:
                 raise ResumeError("standard input cannot be resumed: its records cannot be read again")
@@ -163,7 +165,7 @@ def run(
 
 
 def _run(
-    model, inputs: list[str], out_path: Path | None, *, fmt, n_process, batch_size, progress, resume, part_rows, min_score, read_opts
+    model: ModelRef, inputs: list[str], out_path: Path | None, *, fmt, n_process, batch_size, progress, resume, part_rows, read_opts
 ) -> Summary:
     """The run proper, with the output (None: stdout) locked and its manifest written."""
     summary = Summary()
@@ -187,9 +189,7 @@ def _run(
         records = _skip(iter_records(inputs, **read_opts), skip, last, out_path)
         summary.skipped = skip
         bar = _progress_bar(inputs, skip, enabled=progress)
-        if min_score is not None and is_pipeline(model) and "triple_assembler" in model.pipe_names:
-            model.get_pipe("triple_assembler").min_score = float(min_score)
-        for results in annotate_batches(model, batches(records, batch_size), n_process=n_process, min_score=min_score):
+        for results in annotate_batches(model, batches(records, batch_size), n_process=n_process):
             sink.add(results)
             if bar is not None:
                 bar.update(len(results))

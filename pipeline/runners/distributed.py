@@ -40,7 +40,7 @@ from ..io.formats import _starts_with
 from ..io.records import MAX_CHARS, Record
 from ..io.writers import ErrorsWriter, JsonlWriter, ParquetFileWriter
 from .annotate import annotate_items, batches
-from .models import is_pipeline, load_model
+from .models import ModelLike, ModelRef
 from .sink import Sink, Summary
 from .workers import _quiet_threads
 
@@ -160,16 +160,16 @@ def _model_lock(nlp) -> threading.Lock:
 class ModelPlugin(WorkerPlugin):
     """A Dask worker plugin that loads a named model once, when the worker starts.
 
-    Tasks then find it in :func:`pipeline.runners.models.load_model`'s per-process cache.
+    Tasks then find it in the worker's one model cache (:meth:`ModelRef.load`).
     """
 
-    def __init__(self, model: str | None) -> None:
+    def __init__(self, model: ModelRef) -> None:
         self.model = model
-        self.name = f"econ-facts-model:{model}"
+        self.name = f"econ-facts-model:{model.spec}"
 
     def setup(self, worker=None) -> None:
         _quiet_threads()
-        nlp = load_model(self.model)
+        nlp = self.model.load()
         nlp("준비")  # load Kiwi now
 
     def teardown(self, worker=None) -> None:
@@ -180,18 +180,22 @@ def annotate_shard(
     shard: Shard | dict,
     output_dir: str,
     *,
-    model=None,
+    model: ModelLike = None,
     fmt: str = "jsonl",
     text_field: str = "text",
     id_field: str = "id",
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_chars: int = MAX_CHARS,
 ) -> dict:
-    """Annotate one shard into ``output_dir`` (runs on a worker); returns its manifest entry."""
+    """Annotate one shard into ``output_dir`` (runs on a worker); returns its manifest entry.
+
+    ``model``: a :class:`ModelRef` or what :meth:`ModelRef.of` takes (the client passes a
+    reference by name, or the pipeline it scattered)."""
     if isinstance(shard, dict):
         shard = Shard(shard["index"], [Piece(**p) for p in shard["pieces"]])
     start = time.perf_counter()
-    nlp = model if is_pipeline(model) else load_model(model)
+    model = ModelRef.of(model)
+    nlp = model.load()
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     ext = "parquet" if fmt == "parquet" else "jsonl"
@@ -242,9 +246,12 @@ def _shard_records(shard: Shard, text_field: str, id_field: str, max_chars: int)
         )
 
 
-def _settings(fmt: str, text_field: str, id_field: str, max_chars: int, model) -> dict:
-    name = "<pipeline object>" if is_pipeline(model) else (model or "default")
-    return {"format": fmt, "text_field": text_field, "id_field": id_field, "max_chars": max_chars, "model": str(name)}
+def _settings(fmt: str, text_field: str, id_field: str, max_chars: int, model: ModelRef) -> dict:
+    """What a shard's output depends on besides its pieces: a resumed run keeps only shards made with the same."""
+    settings = {"format": fmt, "text_field": text_field, "id_field": id_field, "max_chars": max_chars, "model": model.label}
+    if model.min_score is not None:  # absent otherwise, so the shards of runs without it still match
+        settings["min_score"] = model.min_score
+    return settings
 
 
 # -- on the client --------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def annotate(
     client=None,
     scheduler: str | None = None,
     n_workers: int | None = None,
-    model=None,
+    model: ModelLike = None,
     fmt: str = "jsonl",
     text_field: str = "text",
     id_field: str = "id",
@@ -295,6 +302,7 @@ def annotate(
     """
     from distributed import as_completed
 
+    model = ModelRef.of(model)
     inputs = readers.expand(inputs)
     shards = plan_shards(inputs, shard_size=shard_size)
     out = Path(output_dir)
@@ -309,7 +317,7 @@ def annotate(
                 old.unlink()
     start = time.perf_counter()
     with cluster_client(client, scheduler, n_workers) as client:
-        if is_pipeline(model):
+        if model.is_loaded:  # sent to every worker once, not with each task
             model_arg = client.scatter(model, broadcast=True, hash=False)
         else:
             model_arg = model

@@ -6,19 +6,19 @@ from ..core.arrow import annotation_features
 from ..core.limits import DEFAULT_BATCH_SIZE
 from ..io.records import MAX_CHARS, Failure, Item, check_text
 from .annotate import annotate_texts
-from .models import is_pipeline, load_model
+from .models import ModelLike, ModelRef
 
 
 class DatasetAnnotator:
     """The function :func:`annotate_dataset` maps: picklable, loads its model once per process."""
 
-    def __init__(self, model, text_column: str, max_chars: int) -> None:
+    def __init__(self, model: ModelRef, text_column: str, max_chars: int) -> None:
         self.model = model
         self.text_column = text_column
         self.max_chars = max_chars
 
     def __call__(self, batch: dict) -> dict:
-        nlp = self.model if is_pipeline(self.model) else load_model(self.model)
+        nlp = self.model.load()
         texts = batch[self.text_column]
         checked = [check_text("dataset", i, None, t, text_field=self.text_column, max_chars=self.max_chars) for i, t in enumerate(texts)]
         todo = [c.text for c in checked if isinstance(c, Item)]
@@ -40,7 +40,7 @@ def annotate_dataset(
     dataset,
     *,
     nlp=None,
-    model: str | None = None,
+    model: ModelLike = None,
     text_column: str = "text",
     num_proc: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -52,10 +52,11 @@ def annotate_dataset(
     fields as lists of structs, typed as in the Parquet output) and
     ``annotation_error`` (None, or why the row's text could not be annotated — its
     annotation columns are then empty; no row is dropped). The pipeline is ``nlp``,
-    or the model named by ``model`` (default: the shipped one), loaded once per process
-    (``num_proc`` > 1).
+    or the model named by ``model`` (default: the shipped one; a
+    :class:`~pipeline.runners.models.ModelRef` too), loaded once per process (``num_proc`` > 1).
+    Raises FileNotFoundError before mapping when a named model is not there.
     """
-    annotator = DatasetAnnotator(nlp if nlp is not None else model, text_column, max_chars)
+    annotator = DatasetAnnotator(ModelRef.of(nlp if nlp is not None else model), text_column, max_chars)
     features = dataset.features.copy()
     features.update(annotation_features())
     return dataset.map(annotator, batched=True, batch_size=batch_size, num_proc=num_proc, features=features, desc="annotating")

@@ -1,7 +1,7 @@
 """One pipeline per model per process: the cache behind every way in.
 
 ``pipeline.load()``, ``pipeline.extract()``, ``pipeline.annotate()``, the batch
-runner's model resolver (:func:`pipeline.runners.models.load_model`) and the CLI all come
+runner's model reference (:meth:`pipeline.runners.models.ModelRef.load`) and the CLI all come
 here, so a process that loads the default model and then calls ``extract`` holds
 one pipeline, not two (each costs seconds and, through its Kiwi tokenizer, hundreds
 of MB). Kiwi itself is shared one level down, in :mod:`pipeline.language.tokens`: pipelines

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from .annotate import annotate_items
-from .models import is_pipeline, load_model
+from .models import ModelRef
 
 _WORKER_NLP = None
 
@@ -61,7 +61,9 @@ def _watch_parent(pid: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init_worker(payload: tuple, parent_pid: int | None = None, min_score: float | None = None) -> None:
+def _init_worker(payload: bytes, parent_pid: int | None = None) -> None:
+    """Load the run's model in this worker: ``payload`` is the pickled :class:`ModelRef` (a name,
+    or a pipeline object), pickled once in the parent rather than once per worker."""
     global _WORKER_NLP
     import signal
 
@@ -69,8 +71,8 @@ def _init_worker(payload: tuple, parent_pid: int | None = None, min_score: float
     if parent_pid is not None:
         _watch_parent(parent_pid)
     _quiet_threads()
-    kind, value = payload
-    _WORKER_NLP = pickle.loads(value) if kind == "pickle" else load_model(value, min_score)
+    ref: ModelRef = pickle.loads(payload)
+    _WORKER_NLP = ref.load()
     if hasattr(_WORKER_NLP.tokenizer, "num_workers"):
         _WORKER_NLP.tokenizer.num_workers = 1  # takes effect when Kiwi is first built, just below
     _WORKER_NLP("준비")  # load Kiwi now, in every worker at once
@@ -90,22 +92,21 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
-def annotate_batches(model, batches_: Iterable[list], *, n_process: int = 1, min_score: float | None = None) -> Iterator[list[tuple]]:
+def annotate_batches(model: ModelRef, batches_: Iterable[list], *, n_process: int = 1) -> Iterator[list[tuple]]:
     """Results of :func:`annotate_items` for each batch, in order; ``n_process`` > 1 uses worker processes.
 
-    ``model`` is a loaded pipeline or a name for :func:`load_model`. Workers load the
-    model once each (from its name, or from the pickled pipeline) and get at most two
-    batches ahead.
+    Workers load the model once each (from its name, or from the pickled pipeline) and get
+    at most two batches ahead.
     """
     if n_process <= 1:
-        nlp = model if is_pipeline(model) else load_model(model, min_score)
+        nlp = model.load()
         for batch in batches_:
             yield annotate_items(nlp, batch)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    payload = ("pickle", pickle.dumps(model)) if is_pipeline(model) else ("name", model)
-    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload, os.getpid(), min_score))
+    payload = pickle.dumps(model)
+    ex = ProcessPoolExecutor(n_process, mp_context=_mp_context(), initializer=_init_worker, initargs=(payload, os.getpid()))
     pending: deque = deque()
     try:
         for batch in batches_:
