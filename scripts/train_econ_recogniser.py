@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--name", required=True)
     parser.add_argument("--width", type=int, default=None, help="tok2vec width (config: 96)")
     parser.add_argument("--depth", type=int, default=None, help="tok2vec depth (config: 4)")
+    parser.add_argument("--config", type=Path, default=None, help="a span classifier config other than spancat.cfg")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
     nlp = blank()
@@ -52,7 +53,8 @@ def main() -> None:
         overrides[f"{tok2vec}.encode.depth"] = args.depth
     started = time.time()
     if args.recogniser == "spancat":
-        best = train_span_classifier(args.work, max_steps=args.steps, name=args.name, overrides=overrides)
+        extra = {"config": args.config} if args.config else {}
+        best = train_span_classifier(args.work, max_steps=args.steps, name=args.name, overrides=overrides, **extra)
     else:
         best = train_ner("econ", args.work, max_steps=args.steps, name=args.name, overrides=overrides)
     print(f"done {best} in {time.time() - started:.0f} s")

@@ -34,6 +34,7 @@ GROUPS = {
     "spacy_scorers": "scorers",
     "spacy_factories": "internal_factories",
     "spacy_misc": "misc",
+    "spacy_callbacks": "callbacks",
 }
 
 

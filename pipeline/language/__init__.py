@@ -16,7 +16,7 @@ from spacy.lang.ko.stop_words import STOP_WORDS
 from spacy.language import BaseDefaults, Language
 from spacy.util import load_config_from_str, registry
 
-from . import extensions, tokens  # noqa: F401  (register doc._.relations/triples, the tokenizer)
+from . import blas, extensions, tokens  # noqa: F401  (register the BLAS callback, doc._.relations/triples, the tokenizer)
 
 LANG = "ko_kiwi"
 
@@ -25,6 +25,9 @@ DEFAULT_CONFIG = """
 
 [nlp.tokenizer]
 @tokenizers = "pipeline.KiwiTokenizer.v1"
+
+[nlp.after_pipeline_creation]
+@callbacks = "pipeline.numpy_blas.v1"
 """
 
 
