@@ -1,37 +1,18 @@
-"""The Hugging Face encoder plumbing shared by the two transformers components.
+"""The Hugging Face plumbing: torch/transformers on first use, devices and seeds, tokenizers, safe saving.
 
-The spaCy components of :mod:`pipeline.components.entities` and
-:mod:`pipeline.components.relations` are small and fast; a pre-trained encoder
-(``klue/roberta-base``) is slower but knows Korean before it sees the corpus. The
-transformers backend gives the same two jobs to such an encoder, with the same outputs,
-so that everything downstream (the triple assembler, :func:`pipeline.from_spacy`, the
-writers, the evaluator) is unchanged. It is four modules, one job each:
+Two things use it. :mod:`pipeline.components.hf_encoder` (``pipeline.TransformerTok2Vec.v1``)
+makes a pre-trained encoder (``klue/roberta-base``) the tok2vec of the project's own
+recognisers, so the transformers backend is a config change, not a second family of
+components. :mod:`pipeline.components.hf_relations` (``transformers_relations``) is the one
+component of its own that remains: an entity-marker sequence classifier of candidate pairs,
+whose input is a marked text rather than a Doc's tokens; ``_HFPipe`` here is its ``Pipe``
+(holding an HF model + tokenizer, a device, safe (de)serialisation), and
+:mod:`pipeline.training.hf` fine-tunes it.
 
-* this one: loading torch/transformers on first use, devices and seeds, the tokenizer,
-  saving a model without pickle, and ``_HFPipe``, the spaCy ``Pipe`` both components share;
-* :mod:`pipeline.components.hf_ner` — ``transformers_ner``: token classification (BIO)
-  over the Kiwi tokens of each sentence. The econ layer goes to ``doc.spans["econ"]``
-  with ``attrs["scores"]``; the standard layer goes to ``doc.ents``;
-* :mod:`pipeline.components.hf_relations` — ``transformers_relations``: sequence
-  classification of each candidate pair of econ entities
-  (:func:`pipeline.components.relations.candidate_pairs`), marked in its sentence window
-  as ``[E1] head [/E1]`` and ``[E2] tail [/E2]``; results go to ``doc._.relations`` and
-  ``doc._.relation_scores`` as in :mod:`pipeline.components.relations`;
-* :mod:`pipeline.training.hf` — fine-tuning both (a plain, seeded torch loop), in the
-  training layer because training needs the corpus tools, which the components must not.
-
-Why over Kiwi tokens rather than the encoder's own subwords: entity offsets must
-index the original text exactly (SCHEMA.md), the training data is aligned to Kiwi
-tokens already (:func:`pipeline.training.data.to_docs`), and a span built from Doc
-tokens has exact character offsets by construction. Each Kiwi token is a "word"
-for the encoder (``is_split_into_words=True``); the word's label is its first
-subword's prediction.
-
-Serialisation never pickles: the model is written with safetensors, the tokenizer
-as its JSON/text files, the component settings as JSON; loading reads local files
-only (``from_pretrained(local path)``). torch and transformers are imported on
-first use, so importing these modules (which registers the factories) is cheap and
-works without them; running or training a component needs them.
+Serialisation never pickles: weights are written with safetensors, tokenizers as their
+JSON/text files, settings as JSON; loading reads local files only. torch and transformers
+are imported on first use, so importing the components (which registers the factories and
+architectures) is cheap and works without them; running or training needs them.
 """
 
 from __future__ import annotations
@@ -47,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy
 import srsly
 from spacy.pipeline import Pipe
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import minibatch
 
@@ -59,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-LAYERS = ("econ", "standard")
 #: Relation classes; index 0 is "no relation", as in :mod:`pipeline.components.relations`.
 RELATION_LABELS = ("NONE", *RELATION_SIGNATURES)
 #: Entity markers added to the tokenizer as special tokens (never split, never lowercased).
@@ -270,7 +250,3 @@ class _HFPipe(Pipe):
 def _rebuild_pipe(cls, vocab, name, cfg, data):
     pipe = cls(vocab, name, cfg)
     return pipe.from_bytes(data)
-
-
-def _sentences(doc: Doc) -> list[Span]:
-    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]

@@ -7,8 +7,8 @@ features — the label pair, the distance, the words and particles between and
 around the two spans, the entities in between — and classified by a small network
 by logistic regression over those sparse features (thinc's ``SparseLinear`` and a
 softmax: the bag-of-features idea of spaCy's ``TextCatBOW``). Small data favours such explicit
-cues over a deep encoder; the transformers variant lives in
-:mod:`pipeline.components.hf`.
+cues over a deep encoder; the transformers variant, an entity-marker sequence
+classifier, is :mod:`pipeline.components.hf_relations`.
 
 Predictions go to ``doc._.relations`` as ``(head, tail, label, score)`` with
 indices into ``doc.spans["econ"]``.

@@ -1,17 +1,20 @@
-"""Fine-tuning the transformers components: :func:`train_token_classifier`, :func:`train_relation_classifier`.
+"""Fine-tuning ``transformers_relations``, the entity-marker relation classifier: :func:`train_relation_classifier`.
 
-A plain, seeded torch loop; ``base_model`` is a local directory or a hub name (the
-latter needs the hub, which this project's tests never use; ``tests/tiny_bert.py``
-writes an offline stand-in). It sits in the training layer, apart from the components
-(:mod:`pipeline.components.hf`, :mod:`pipeline.components.hf_ner`,
-:mod:`pipeline.components.hf_relations`), because it aligns corpus records to tokens.
+The recognisers no longer need this: with the transformers backend they are the same
+components as with the CPU one, trained by spaCy's loop over ``pipeline.TransformerTok2Vec.v1``
+(:mod:`pipeline.training.encoder`). The relation classifier is still a sequence classifier
+of its own (its input is a marked text, not the Doc's tokens), fine-tuned here by a plain,
+seeded torch loop; ``base_model`` is a local directory or a hub name (the latter needs the
+hub, which this project's tests never use; ``tests/tiny_bert.py`` writes an offline
+stand-in). It sits in the training layer, apart from :mod:`pipeline.components.hf_relations`,
+because it aligns corpus records to tokens.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +22,9 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..components.hf import LAYERS, RELATION_LABELS, _sentences, _torch, load_tokenizer, resolve_device, set_seed
-from ..components.hf_ner import _chunk_words, _first_subwords, _words, bio_tags
+from ..components.hf import RELATION_LABELS, _torch, load_tokenizer, resolve_device, set_seed
 from ..components.hf_relations import _add_markers, _crop, marked_text
 from ..core.document import ECON_SPANS_KEY
-from ..core.schema import ENTITY_LABELS, STANDARD_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..language import KiwiKorean
@@ -87,102 +88,6 @@ def _fine_tune(
 
 def _model_inputs(enc) -> dict:
     return {k: v for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-
-
-def token_examples(docs: Iterable[Doc], tags: Sequence[str], tokenizer, max_length: int) -> list[tuple[list[str], list[int]]]:
-    """(words, tag ids) per sentence chunk: BIO per Kiwi token from each Doc's ``doc.ents``.
-
-    The same sentence split and chunking as at prediction time, so the encoder never
-    sees a different unit in training than in use.
-    """
-    tag_id = {t: i for i, t in enumerate(tags)}
-    units: list[tuple[list[str], list[int]]] = []
-    for doc in docs:
-        bio = ["O"] * len(doc)
-        for ent in doc.ents:
-            inside = [t.i for t in ent if not t.is_space]
-            for k, i in enumerate(inside):
-                bio[i] = f"{'B' if k == 0 else 'I'}-{ent.label_}"
-        for sent in _sentences(doc):
-            idx = _words(sent)
-            if idx:
-                units.append(([doc[i].text for i in idx], [tag_id.get(bio[i], 0) for i in idx]))
-    out = []
-    for (words, ids), runs in zip(units, _chunk_words(tokenizer, [w for w, _ in units], max_length)):
-        for a, b in runs:
-            ids_run = list(ids[a:b])
-            if ids_run and tags[ids_run[0]].startswith("I-"):  # an entity cut by a chunk boundary
-                ids_run[0] = tag_id["B-" + tags[ids_run[0]][2:]]
-            out.append((words[a:b], ids_run))
-    return out
-
-
-def train_token_classifier(
-    records: Iterable[dict],
-    *,
-    layer: str,
-    base_model: str | Path,
-    output_dir: str | Path | None,
-    epochs: int = 3,
-    lr: float = 5e-5,
-    batch_size: int = 16,
-    seed: int = 0,
-    max_length: int = 256,
-    labels: Sequence[str] | None = None,
-    max_steps: int | None = None,
-    device: str = "auto",
-) -> KiwiKorean:
-    """Fine-tune ``base_model`` as the ``layer``'s recogniser and save a spaCy pipeline.
-
-    ``records`` are SCHEMA.md records (``corpora.records("econ", "train")``, or KLUE's
-    for ``layer="standard"``); their entities are aligned to Kiwi tokens by
-    :func:`pipeline.training.data.to_docs` and become one BIO tag per token (the
-    label of the token's first subword is learned; its other subwords are ignored).
-    ``base_model`` is a local directory or a hub name (e.g. ``klue/roberta-base``).
-    Returns the pipeline (``pipeline.blank()`` + ``transformers_ner``), written to
-    ``output_dir`` unless that is None.
-    """
-    from transformers import AutoModelForTokenClassification
-
-    from ..language import blank
-    from .data import AlignStats, to_docs
-
-    torch = _torch()
-    if layer not in LAYERS:
-        raise ValueError(f"layer must be one of {LAYERS}, got {layer!r}")
-    labels = list(labels or (ENTITY_LABELS if layer == "econ" else STANDARD_LABELS))
-    tags = bio_tags(labels)
-    set_seed(seed)
-    device = resolve_device(device)
-    nlp = blank()
-    stats = AlignStats()
-    docs = to_docs(nlp, records, layer=layer, stats=stats)
-    logger.info("aligned to Kiwi tokens: %s", stats.as_dict())
-    tokenizer = load_tokenizer(base_model)
-    examples = token_examples(docs, tags, tokenizer, max_length)
-    model = AutoModelForTokenClassification.from_pretrained(
-        str(base_model), num_labels=len(tags), id2label=dict(enumerate(tags)), label2id={t: i for i, t in enumerate(tags)}
-    )
-
-    def encode(batch: list[int]):
-        words = [examples[i][0] for i in batch]
-        enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-        target = torch.full(enc["input_ids"].shape, -100, dtype=torch.long)
-        for row, i in enumerate(batch):
-            for w, pos in enumerate(_first_subwords(enc.word_ids(row), len(words[row]))):
-                if pos is not None:
-                    target[row, pos] = examples[i][1][w]
-        return _model_inputs(enc), target
-
-    _fine_tune(model, len(examples), encode, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device, max_steps=max_steps)
-    ner = nlp.add_pipe(
-        "transformers_ner",
-        config={"layer": layer, "labels": labels, "max_length": max_length, "batch_size": max(batch_size, 32), "device": "auto"},
-    )
-    ner.set_model(model, tokenizer)
-    if output_dir is not None:
-        nlp.to_disk(output_dir)
-    return nlp
 
 
 def relation_examples(docs: Iterable[Doc], max_sentences: int = 2) -> list[tuple[str, int]]:

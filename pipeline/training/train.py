@@ -22,6 +22,7 @@ from thinc.api import Adam, fix_random_seed
 from .. import corpora
 from ..language import blank
 from .data import AlignStats, to_docs, write_docbin
+from .encoder import EncoderSettings, encoder_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner.cfg"
 SPANCAT_CONFIG = CONFIG.with_name("spancat.cfg")
@@ -139,7 +140,9 @@ def label_silver(doc, labeller, mode: str):
     return doc
 
 
-def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model") -> Path:
+def self_train_standard(
+    work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model", config: Path = CONFIG
+) -> Path:
     """One round of training for the standard layer on gold + silver (see :func:`silver_standard`):
     the gold-trained model (``teacher``) and/or konec's train forms label the 21,008 raw
     KLUE train sentences, and a new model learns from gold + silver."""
@@ -149,6 +152,7 @@ def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int 
         work,
         max_steps=max_steps,
         seed=seed,
+        config=config,
         overrides={"paths.train": str(path)},
         name=f"standard-silver-{mode}-ner",
     )
@@ -205,6 +209,7 @@ def train_pipeline(
     econ_from: Path | None = None,
     econ_min_score: float | None = None,
     standard_silver: str = "model",
+    encoder: EncoderSettings | None = None,
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
@@ -215,9 +220,10 @@ def train_pipeline(
     ``econ_from``: a trained econ recogniser (a ``model-best`` directory) used as it is
     instead of training one. ``econ_min_score``: the span classifier's decoding
     threshold (chosen on dev with ``benchmarks/econ_recogniser_dev.py``).
-    need not retrain it). ``standard_silver``: how the raw KLUE train sentences are
+    ``standard_silver``: how the raw KLUE train sentences are
     labelled (:data:`SILVER_MODES`); a gold-only model is trained first as the teacher
-    only when the mode uses one.
+    only when the mode uses one. ``encoder``: the transformers backend, a pre-trained
+    encoder as the recognisers' tok2vec (:mod:`pipeline.training.encoder`); None: the CPU tok2vec.
     """
     if econ_recogniser not in ("ner", "spancat"):
         raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
@@ -225,16 +231,25 @@ def train_pipeline(
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
+
+    def config(base: Path, steps: int) -> Path:
+        return base if encoder is None else encoder_config(base, encoder, work / f"encoder-{base.name}", max_steps=steps)
+
     econ = econ_from
     if "econ" in layers:
         if econ_recogniser == "spancat":
-            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed)
+            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed, config=config(SPANCAT_CONFIG, econ_steps))
         else:
-            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed)
+            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed, config=config(CONFIG, econ_steps))
     standard = standard_from
     if "standard" in layers:
-        teacher = train_ner("standard", work, max_steps=standard_steps, seed=seed) if "model" in standard_silver else None
-        standard = self_train_standard(work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver)
+        std_config = config(CONFIG, standard_steps)
+        teacher = (
+            train_ner("standard", work, max_steps=standard_steps, seed=seed, config=std_config) if "model" in standard_silver else None
+        )
+        standard = self_train_standard(
+            work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver, config=std_config
+        )
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
     nlp = assemble(econ, standard, rel_records, seed=seed)
     if econ_min_score is not None:
