@@ -113,7 +113,8 @@ def encode_docs(module, docs: Sequence[Doc], settings: dict, device) -> tuple[Ar
     stride = min(settings["stride"], size)
     words = [[t.text for t in doc] for doc in docs]
     nonempty = [i for i, w in enumerate(words) if w]
-    enc = tokenizer([words[i] for i in nonempty], is_split_into_words=True, add_special_tokens=False) if nonempty else None
+    # whole Docs, longer than the encoder's limit (verbose=False: no warning about it; the windows take care of it)
+    enc = tokenizer([words[i] for i in nonempty], is_split_into_words=True, add_special_tokens=False, verbose=False) if nonempty else None
     windows: list[list[int]] = []  # subword ids of each window, without special tokens
     links: list[tuple[int, int, int, float]] = []  # (window, position in window, token, weight)
     offset = 0  # row of the Doc's first token in the output

@@ -158,26 +158,57 @@ def self_train_standard(
     )
 
 
-def train_relations(nlp, records: list[dict], *, epochs: int = 6, seed: int = 0, learn_rate: float = 0.002, batch_size: int = 16):
-    """Add a trained ``relation_extractor`` to ``nlp`` (trained on gold entities)."""
+def train_relations(
+    nlp,
+    records: list[dict],
+    *,
+    epochs: int = 6,
+    seed: int = 0,
+    learn_rate: float = 0.002,
+    batch_size: int = 16,
+    encoder: EncoderSettings | None = None,
+):
+    """Add a trained ``relation_extractor`` to ``nlp`` (trained on gold entities).
+
+    With ``encoder`` its model is ``pipeline.RelationEncoder.v1`` over that encoder: the sparse
+    features and the Linear layer over the pooled span vectors learn at ``learn_rate``, the
+    pre-trained encoder at the encoder's own, much smaller, fine-tuning rate (one rate for
+    both would either leave the sparse weights untrained or wreck the encoder).
+    """
     from .. import components  # noqa: F401
 
     fix_random_seed(seed)
     rng = random.Random(seed)
-    rel = nlp.add_pipe("relation_extractor")
+    config = {}
+    if encoder is not None:
+        config = {"model": {"@architectures": "pipeline.RelationEncoder.v1", "tok2vec": encoder.tok2vec(), "length": 2**18}}
+    rel = nlp.add_pipe("relation_extractor", config=config)
     gold = to_docs(nlp, records, layer="econ")
     examples = [Example(nlp.make_doc(d.text), d) for d in gold]
     rel.initialize(lambda: examples)
     optimizer = Adam(learn_rate)
+    encoder_optimizer = Adam(encoder.learn_rate, grad_clip=1.0) if encoder is not None else None
     for _ in range(epochs):
         rng.shuffle(examples)
         for i in range(0, len(examples), batch_size):
-            rel.update(examples[i : i + batch_size], sgd=optimizer)
+            if encoder_optimizer is None:
+                rel.update(examples[i : i + batch_size], sgd=optimizer)
+                continue
+            rel.update(examples[i : i + batch_size])  # gradients only; two rates below
+            rel.model.get_ref("tok2vec").finish_update(encoder_optimizer)
+            rel.model.get_ref("head").finish_update(optimizer)
+            rel.model.get_ref("sparse").finish_update(optimizer)
     return rel
 
 
 def assemble(
-    econ_model: Path | None, standard_model: Path | None, relation_records: list[dict] | None, *, seed: int = 0, relation_epochs: int = 6
+    econ_model: Path | None,
+    standard_model: Path | None,
+    relation_records: list[dict] | None,
+    *,
+    seed: int = 0,
+    relation_epochs: int = 6,
+    encoder: EncoderSettings | None = None,
 ):
     """One pipeline from the trained parts, in the order the data flows."""
     from .. import components  # noqa: F401
@@ -190,7 +221,7 @@ def assemble(
     if standard_model is not None:
         nlp.add_pipe("ner", source=spacy.load(standard_model), name="ner")
     if relation_records is not None:
-        train_relations(nlp, relation_records, seed=seed, epochs=relation_epochs)
+        train_relations(nlp, relation_records, seed=seed, epochs=relation_epochs, encoder=encoder)
         nlp.add_pipe("triple_assembler")
     return nlp
 
@@ -251,7 +282,7 @@ def train_pipeline(
             work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver, config=std_config
         )
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
-    nlp = assemble(econ, standard, rel_records, seed=seed)
+    nlp = assemble(econ, standard, rel_records, seed=seed, encoder=encoder)
     if econ_min_score is not None:
         from ..components.span_classifier import EconSpanClassifier
 
