@@ -101,7 +101,7 @@ def special_tokens(tokenizer) -> tuple[list[int], list[int]]:
     return list(ids[: inside[0]]), list(ids[inside[-1] + 1 :])
 
 
-def encode_docs(module, docs: Sequence[Doc], settings: dict, device) -> tuple[ArgsKwargs, int]:
+def encode_docs(module, docs: Sequence[Doc], settings: dict, device) -> ArgsKwargs:
     """Tokenise each Doc's tokens, cut the windows, and build :class:`~pipeline.components.hf_torch.SubwordPooler`'s inputs."""
     import torch
 
@@ -155,7 +155,7 @@ def encode_docs(module, docs: Sequence[Doc], settings: dict, device) -> tuple[Ar
     tokens = torch.tensor([t for *_, t, _ in links], dtype=torch.long)
     weights = torch.tensor([w for *_, w in links], dtype=torch.float32)
     args = (input_ids.to(device), mask.to(device), rows.to(device), tokens.to(device), weights.to(device), offset)
-    return ArgsKwargs(args=args, kwargs={}), offset
+    return ArgsKwargs(args=args, kwargs={})
 
 
 def _convert_inputs(model: Model, docs: Sequence[Doc], is_train: bool, *, settings: dict) -> tuple[ArgsKwargs, Callable]:
@@ -164,8 +164,7 @@ def _convert_inputs(model: Model, docs: Sequence[Doc], is_train: bool, *, settin
         raise ValueError(
             "pipeline.TransformerTok2Vec.v1 has no encoder yet: initialize the pipeline (nlp.initialize) or load a trained one"
         )
-    inputs, _ = encode_docs(shim._model, docs, settings, shim.device)
-    return inputs, lambda d_inputs: []
+    return encode_docs(shim._model, docs, settings, shim.device), lambda d_inputs: []
 
 
 def _convert_outputs(model: Model, docs_output: tuple[Sequence[Doc], Any], is_train: bool) -> tuple[list[Floats2d], Callable]:

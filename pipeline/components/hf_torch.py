@@ -25,6 +25,9 @@ from .hf import _no_progress_bars, _pack_dir, _unpack_dir, load_tokenizer
 
 #: Files of the serialised encoder (inside the model's msgpack): no pickle anywhere.
 FORMAT = "econ-facts.hf-encoder.v1"
+#: Windows per encoder call: spaCy predicts 256 Docs at a time (``[nlp] batch_size``), several
+#: windows each; attention over all of them at once would need gigabytes.
+WINDOWS_PER_PASS = 32
 
 
 class SubwordPooler(torch.nn.Module):
@@ -47,7 +50,12 @@ class SubwordPooler(torch.nn.Module):
         return int(self.transformer.config.hidden_size)
 
     def forward(self, input_ids, attention_mask, rows, tokens, weights, n_tokens: int):
-        hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = torch.cat(
+            [
+                self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
+                for ids, mask in zip(input_ids.split(WINDOWS_PER_PASS), attention_mask.split(WINDOWS_PER_PASS))
+            ]
+        )
         flat = hidden.reshape(-1, hidden.shape[-1])
         picked = flat.index_select(0, rows) * weights.unsqueeze(1).to(flat.dtype)
         return flat.new_zeros((n_tokens, flat.shape[-1])).index_add(0, tokens, picked)
