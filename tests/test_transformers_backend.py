@@ -385,3 +385,31 @@ def test_full_pipeline_output_validates_against_the_schema(rel_dir, records):
         _check_relations(doc, 0.0)
         assert len(doc._.relations) == len(doc._.relation_scores)  # threshold 0: every candidate is a relation
         assert validate(from_spacy(doc)) == []
+
+
+@slow
+def test_transition_based_recogniser_and_assembled_pipeline_over_the_encoder(records, tiny_bert, data_dir, tmp_path):
+    """The default econ recogniser (the ``econ_ner`` parser of ner.cfg) over the encoder, assembled with
+    the relation extractor and the triple assembler as `train --backend transformers` does: it saves,
+    loads and extracts the same facts."""
+    from pipeline import corpora
+    from pipeline.training.data import to_docs, write_docbin
+    from pipeline.training.train import assemble, train_ner
+
+    nlp = pipeline.blank()
+    write_docbin(to_docs(nlp, records[:12], layer="econ"), tmp_path / "econ-train.spacy")
+    dev = corpora.records("econ", "dev", data_dir)[:3]
+    write_docbin(to_docs(nlp, dev, layer="econ"), tmp_path / "econ-dev.spacy")
+    settings = EncoderSettings(name=str(tiny_bert), local_files_only=True, max_length=48, stride=32, learn_rate=3e-3)
+    config = encoder_config(CONFIG, settings, tmp_path / "ner.cfg", max_steps=12)
+    best = train_ner("econ", tmp_path, max_steps=12, config=config, overrides={"training.eval_frequency": 6})
+    trained = assemble(best, None, records[:6], relation_epochs=1, encoder=settings)
+    assert trained.pipe_names == ["econ_ner", "relation_extractor", "triple_assembler"]
+    assert trained.get_pipe("relation_extractor").model.name == "relation_encoder"
+    trained.to_disk(tmp_path / "model")
+    assert _unsafe(tmp_path / "model") == []
+    loaded = pipeline.load(tmp_path / "model")
+    for record in dev[:2] + [{"id": "odd", "text": ODD_TEXT}]:
+        got = pipeline.extract(record["text"], nlp=loaded, doc_id=record["id"])
+        assert validate(got) == []
+        assert got == pipeline.extract(record["text"], nlp=trained, doc_id=record["id"])  # saving changed nothing
