@@ -3,9 +3,11 @@
 ``python -m pipeline train --backend transformers --base-model NAME`` trains exactly what the
 spaCy backend trains (``econ_spancat`` or the ``econ_ner`` parser, spaCy's ``ner``, the
 relation extractor, the assembler) with spaCy's own loop; only the tok2vec sublayer of
-``ner.cfg``/``spancat.cfg`` and the optimiser differ. Writing the changed config into the
-work directory (instead of a third .cfg file to keep in step with the two) keeps one source
-for everything else, and the trained pipeline's ``config.cfg`` records what was swapped in.
+``ner.cfg``/``spancat.cfg`` and the optimiser differ, and the relation extractor's model
+(``pipeline.RelationEncoder.v1`` over :meth:`EncoderSettings.tok2vec`, see
+:func:`pipeline.training.train.train_relations`). Writing the changed config into the work
+directory (instead of a third .cfg file to keep in step with the two) keeps one source for
+everything else, and the trained pipeline's ``config.cfg`` records what was swapped in.
 """
 
 from __future__ import annotations
