@@ -38,7 +38,7 @@ def load(name_or_path: str | Path | None = None, *, min_score: float | None = No
     ``ko_econ_default`` model package, else a checkout's ``models/ko_econ_default``).
 
     Any spaCy pipeline directory saved by this project works, whichever backend
-    (spaCy components or a fine-tuned transformers encoder) its NER uses.
+    (spaCy's CPU tok2vec or a fine-tuned transformers encoder) its recognisers use.
     ``min_score`` keeps only triples scored at least that much: higher trades
     recall for precision (the model card has the precision/recall curve on dev).
     Other keyword arguments go to ``spacy.load`` (``exclude``, ``config``, …).

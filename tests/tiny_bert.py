@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.components.hf import save_model, set_seed
-
 
 def make_tiny_bert(
     path: str | Path, texts: Iterable[str], *, vocab_size: int = 3000, seed: int = 0, max_position_embeddings: int = 512
@@ -18,6 +16,7 @@ def make_tiny_bert(
     vocabulary is trained on ``texts`` with casing and accents kept (BERT's
     default lower-casing would decompose Hangul syllables into jamo).
     """
+    import torch
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
@@ -28,7 +27,7 @@ def make_tiny_bert(
     tokenizer = BertTokenizerFast(
         tokenizer_object=wordpiece._tokenizer, do_lower_case=False, strip_accents=False, model_max_length=max_position_embeddings
     )
-    set_seed(seed)
+    torch.manual_seed(seed)
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,
@@ -38,5 +37,6 @@ def make_tiny_bert(
         max_position_embeddings=max_position_embeddings,
         pad_token_id=tokenizer.pad_token_id,
     )
-    save_model(BertModel(config), tokenizer, path)
+    BertModel(config).save_pretrained(str(path))  # model.safetensors
+    tokenizer.save_pretrained(str(path))
     return path

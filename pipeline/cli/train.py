@@ -27,7 +27,7 @@ def add_commands(sub) -> None:
         "--backend",
         choices=("spacy", "transformers"),
         default="spacy",
-        help="spacy: CPU components (default); transformers: fine-tune an encoder",
+        help="spacy: CPU tok2vec (default); transformers: the same components over a fine-tuned pre-trained encoder",
     )
     t.add_argument(
         "--base-model",
@@ -72,7 +72,9 @@ def add_commands(sub) -> None:
         default=None,
         help="reuse the standard layer (ner) of this pipeline instead of training one (with --layers econ,relations)",
     )
-    t.add_argument("--epochs", type=int, default=3, help="transformers backend: epochs")
+    t.add_argument(
+        "--epochs", type=int, default=3, help="transformers backend: at most this many epochs per recogniser (0: the step limits only)"
+    )
     t.add_argument("--seed", type=int, default=0, help="random seed of every training step (default: 0)")
     t.add_argument("--data-dir", default=None, help="copy of the shared data (default: ../shared/data)")
     t.set_defaults(func=cmd_train)
@@ -97,23 +99,13 @@ def add_commands(sub) -> None:
 
 def cmd_train(args) -> int:
     layers = tuple(x.strip() for x in args.layers.split(",") if x.strip())
-    if args.backend == "transformers":
-        from .. import corpora
-        from ..training.hf import train_token_classifier
-
-        layer = layers[0] if layers[0] in ("econ", "standard") else "econ"
-        corpus = "econ" if layer == "econ" else "klue"
-        train_token_classifier(
-            corpora.records(corpus, "train", args.data_dir),
-            layer=layer,
-            base_model=args.base_model,
-            output_dir=args.output,
-            epochs=args.epochs,
-            seed=args.seed,
-        )
-        print(f"saved {args.output}")
-        return 0
     from ..training.train import train_pipeline
+
+    encoder = None
+    if args.backend == "transformers":
+        from ..training.encoder import EncoderSettings
+
+        encoder = EncoderSettings(name=args.base_model, max_epochs=args.epochs)
 
     report = train_pipeline(
         args.output,
@@ -127,6 +119,7 @@ def cmd_train(args) -> int:
         econ_from=args.econ_from,
         econ_min_score=args.econ_min_score,
         standard_silver=args.standard_silver,
+        encoder=encoder,
     )
     print(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"saved {args.output}")

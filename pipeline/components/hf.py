@@ -1,77 +1,22 @@
-"""The Hugging Face encoder plumbing shared by the two transformers components.
+"""The Hugging Face plumbing of :mod:`pipeline.components.hf_encoder`: torch on first use, fast tokenizers, quiet saving, file packing.
 
-The spaCy components of :mod:`pipeline.components.entities` and
-:mod:`pipeline.components.relations` are small and fast; a pre-trained encoder
-(``klue/roberta-base``) is slower but knows Korean before it sees the corpus. The
-transformers backend gives the same two jobs to such an encoder, with the same outputs,
-so that everything downstream (the triple assembler, :func:`pipeline.from_spacy`, the
-writers, the evaluator) is unchanged. It is four modules, one job each:
-
-* this one: loading torch/transformers on first use, devices and seeds, the tokenizer,
-  saving a model without pickle, and ``_HFPipe``, the spaCy ``Pipe`` both components share;
-* :mod:`pipeline.components.hf_ner` — ``transformers_ner``: token classification (BIO)
-  over the Kiwi tokens of each sentence. The econ layer goes to ``doc.spans["econ"]``
-  with ``attrs["scores"]``; the standard layer goes to ``doc.ents``;
-* :mod:`pipeline.components.hf_relations` — ``transformers_relations``: sequence
-  classification of each candidate pair of econ entities
-  (:func:`pipeline.components.relations.candidate_pairs`), marked in its sentence window
-  as ``[E1] head [/E1]`` and ``[E2] tail [/E2]``; results go to ``doc._.relations`` and
-  ``doc._.relation_scores`` as in :mod:`pipeline.components.relations`;
-* :mod:`pipeline.training.hf` — fine-tuning both (a plain, seeded torch loop), in the
-  training layer because training needs the corpus tools, which the components must not.
-
-Why over Kiwi tokens rather than the encoder's own subwords: entity offsets must
-index the original text exactly (SCHEMA.md), the training data is aligned to Kiwi
-tokens already (:func:`pipeline.training.data.to_docs`), and a span built from Doc
-tokens has exact character offsets by construction. Each Kiwi token is a "word"
-for the encoder (``is_split_into_words=True``); the word's label is its first
-subword's prediction.
-
-Serialisation never pickles: the model is written with safetensors, the tokenizer
-as its JSON/text files, the component settings as JSON; loading reads local files
-only (``from_pretrained(local path)``). torch and transformers are imported on
-first use, so importing these modules (which registers the factories) is cheap and
-works without them; running or training a component needs them.
+The transformers backend is one architecture, ``pipeline.TransformerTok2Vec.v1``
+(:mod:`pipeline.components.hf_encoder`), the tok2vec of the project's own recognisers and
+relation extractor; there are no transformers components of their own. This module holds
+what needs no torch import at the top, so that importing the components (which registers
+the architectures) is cheap and works without torch and transformers; building or running
+the encoder needs them.
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy
-import srsly
-from spacy.pipeline import Pipe
-from spacy.tokens import Doc, Span
-from spacy.training import Example
-from spacy.util import minibatch
-
-from ..core.schema import RELATION_SIGNATURES
-from ..language import extensions  # noqa: F401  (doc._.relations, doc._.relation_scores)
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
-logger = logging.getLogger(__name__)
-
-LAYERS = ("econ", "standard")
-#: Relation classes; index 0 is "no relation", as in :mod:`pipeline.components.relations`.
-RELATION_LABELS = ("NONE", *RELATION_SIGNATURES)
-#: Entity markers added to the tokenizer as special tokens (never split, never lowercased).
-MARKERS = ("[E1]", "[/E1]", "[E2]", "[/E2]")
-MODEL_DIR = "model"
-CFG_FILE = "cfg.json"
-
-
-# -- shared plumbing -------------------------------------------------------------------
 
 
 def _torch():
+    """torch, or an ImportError that says what to install."""
     try:
         import torch
         import transformers  # noqa: F401
@@ -80,24 +25,6 @@ def _torch():
             "the transformers backend needs torch and transformers: install the CPU build of torch, then `pip install econ-facts[transformers]`"
         ) from exc
     return torch
-
-
-def resolve_device(device: str | None = "auto") -> str:
-    """``"auto"`` (or None) picks CUDA when torch sees a GPU, else the CPU."""
-    if device in (None, "", "auto"):
-        return "cuda" if _torch().cuda.is_available() else "cpu"
-    return device
-
-
-def set_seed(seed: int) -> None:
-    """Seed Python, numpy and torch (all devices): classification heads are initialised
-    randomly on load, and batches are shuffled, so both depend on it."""
-    torch = _torch()
-    random.seed(seed)
-    numpy.random.seed(seed)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
 
 
 def load_tokenizer(name_or_path: str | Path, *, local_files_only: bool = False):
@@ -115,8 +42,8 @@ def load_tokenizer(name_or_path: str | Path, *, local_files_only: bool = False):
 
 
 @contextmanager
-def _no_progress_bars():
-    """transformers 5 draws a progress bar per save; keep the CLI's output clean."""
+def _no_progress_bars() -> Iterator[None]:
+    """transformers 5 draws a progress bar per load/save; keep the CLI's output clean."""
     from transformers.utils import logging as hf_logging
 
     enabled = hf_logging.is_progress_bar_enabled()
@@ -128,149 +55,16 @@ def _no_progress_bars():
             hf_logging.enable_progress_bar()
 
 
-def save_model(model, tokenizer, path: str | Path) -> None:
-    """Weights as safetensors, the tokenizer as its own (JSON/text) files."""
-    import inspect
-
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    # transformers 4 needs the flag; 5 writes safetensors only and no longer takes it
-    kwargs = {"safe_serialization": True} if "safe_serialization" in inspect.signature(model.save_pretrained).parameters else {}
-    with _no_progress_bars():
-        model.save_pretrained(str(path), **kwargs)
-    tokenizer.save_pretrained(str(path))
-
-
 def _pack_dir(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` by relative name (config and tokenizer files travel inside the model's msgpack)."""
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
 def _unpack_dir(files: dict[str, bytes], path: Path) -> None:
+    """Write :func:`_pack_dir`'s files back under ``path``, refusing names that would escape it."""
     for rel, data in files.items():
         target = (path / rel).resolve()
         if path.resolve() not in target.parents:
             raise ValueError(f"refusing to write {rel!r} outside {path}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-
-
-class _HFPipe(Pipe):
-    """What both components share: holding an HF model + tokenizer, moving it to a
-    device, and (de)serialising it safely.
-
-    A component is created by its factory without weights (that is how spaCy builds
-    a pipeline before ``from_disk``); :meth:`set_model` or :meth:`from_disk` gives it
-    one. ``to_bytes`` packs the same files as ``to_disk`` into msgpack, and
-    ``__reduce__`` goes through it, so even pickling a pipeline (for worker
-    processes) carries safetensors, not pickled tensors.
-    """
-
-    auto_class = "AutoModel"
-    #: settings fixed by the trained model, restored from cfg.json on load
-    model_keys: tuple[str, ...] = ()
-
-    def __init__(self, vocab, name: str, cfg: dict) -> None:
-        self.vocab = vocab
-        self.name = name
-        self.cfg = dict(cfg)
-        self.model = None
-        self.tokenizer = None
-        self._device = None
-
-    # -- model -------------------------------------------------------------------
-
-    def set_model(self, model, tokenizer) -> None:
-        """Use this fine-tuned model and its tokenizer (in eval mode, on the configured device)."""
-        if not getattr(tokenizer, "is_fast", False):
-            raise ValueError("the transformers backend needs a fast tokenizer")
-        self._device = resolve_device(self.cfg.get("device", "auto"))
-        self.model = model.to(self._device).eval()
-        self.tokenizer = tokenizer
-
-    def _require_model(self) -> None:
-        if self.model is None:
-            raise ValueError(f"component {self.name!r} has no model: train it (train_*_classifier) or load a saved pipeline")
-
-    def _forward_probs(self, enc) -> Any:
-        """Softmax over the classes for a tokenised batch (inference mode, on the device), as numpy."""
-        torch = _torch()
-        inputs = {k: v.to(self._device) for k, v in enc.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-        with torch.inference_mode():
-            logits = self.model(**inputs).logits
-        return torch.softmax(logits.float(), dim=-1).cpu().numpy()
-
-    # -- serialisation -----------------------------------------------------------
-
-    def _saved_cfg(self) -> dict:
-        return {k: v for k, v in self.cfg.items() if k != "device"}
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / CFG_FILE, self._saved_cfg())
-        if self.model is not None:
-            save_model(self.model, self.tokenizer, path / MODEL_DIR)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> _HFPipe:
-        import transformers
-
-        path = Path(path)
-        if (path / CFG_FILE).exists():
-            # what describes the saved model comes from it; run-time settings (max_length,
-            # batch_size, threshold, device, …) stay as configured, so config overrides at
-            # load time (spacy.load(path, config={...})) take effect
-            saved = srsly.read_json(path / CFG_FILE)
-            self.cfg.update({k: saved[k] for k in self.model_keys if k in saved})
-        model_dir = path / MODEL_DIR
-        if model_dir.is_dir():
-            auto = getattr(transformers, self.auto_class)
-            with _no_progress_bars():
-                model = auto.from_pretrained(str(model_dir), local_files_only=True, use_safetensors=True)
-            self.set_model(model, load_tokenizer(model_dir, local_files_only=True))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        with tempfile.TemporaryDirectory() as tmp:
-            self.to_disk(tmp)
-            return srsly.msgpack_dumps({"files": _pack_dir(Path(tmp))})
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> _HFPipe:
-        with tempfile.TemporaryDirectory() as tmp:
-            _unpack_dir(srsly.msgpack_loads(data)["files"], Path(tmp))
-            return self.from_disk(tmp)
-
-    def __reduce__(self):
-        return _rebuild_pipe, (type(self), self.vocab, self.name, dict(self.cfg), self.to_bytes())
-
-    # -- running -----------------------------------------------------------------
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
-        error_handler = self.get_error_handler()
-        for docs in minibatch(stream, size=batch_size):
-            try:
-                self.set_annotations(docs, self.predict(docs))
-                yield from docs
-            except Exception as exc:
-                error_handler(self.name, self, docs, exc)
-
-    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp=None) -> None:
-        """Nothing to do: weights come from the training functions of this module."""
-
-    def predict(self, docs: list[Doc]):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def set_annotations(self, docs: list[Doc], predictions) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-def _rebuild_pipe(cls, vocab, name, cfg, data):
-    pipe = cls(vocab, name, cfg)
-    return pipe.from_bytes(data)
-
-
-def _sentences(doc: Doc) -> list[Span]:
-    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]

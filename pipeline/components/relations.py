@@ -7,8 +7,9 @@ features — the label pair, the distance, the words and particles between and
 around the two spans, the entities in between — and classified by a small network
 by logistic regression over those sparse features (thinc's ``SparseLinear`` and a
 softmax: the bag-of-features idea of spaCy's ``TextCatBOW``). Small data favours such explicit
-cues over a deep encoder; the transformers variant lives in
-:mod:`pipeline.components.hf`.
+cues over a deep encoder; the transformers backend's model,
+``pipeline.RelationEncoder.v1`` (:mod:`pipeline.components.relation_encoder`), adds the
+two spans' pooled token vectors from a tok2vec to these features.
 
 Predictions go to ``doc._.relations`` as ``(head, tail, label, score)`` with
 indices into ``doc.spans["econ"]``.
@@ -183,17 +184,40 @@ class RelationExtractor(TrainablePipe):
         feats = [pair_features(doc, spans, i, j, abs(sent_ids[sent_starts[i]] - sent_ids[sent_starts[j]])) for i, j, _ in pairs]
         return spans, pairs, feats
 
+    def _model_input(self, docs: list[Doc], found: list[tuple[list[Span], list, list[list[str]]]]):
+        """What the model reads for the pairs ``found`` in ``docs`` (``_pairs`` of each): the hashed
+        features, or for a model over token vectors (``attrs["pair_input"]``, e.g.
+        ``pipeline.RelationEncoder.v1``) a :class:`~pipeline.components.relation_encoder.PairBatch`."""
+        features = hash_features([f for _, _, feats in found for f in feats])
+        if not self.model.attrs.get("pair_input"):
+            return features
+        from .relation_encoder import PairBatch
+
+        rows = [
+            (d, spans[i].start, spans[i].end, spans[j].start, spans[j].end)
+            for d, (spans, pairs, _) in enumerate(found)
+            for i, j, _ in pairs
+        ]
+        return PairBatch(list(docs), rows, features)
+
     # -- prediction --------------------------------------------------------------
 
     def predict(self, docs: Iterable[Doc]):
-        out = []
-        for doc in docs:
-            spans, pairs, feats = self._pairs(doc)
-            if not pairs:
-                out.append((pairs, None))
-                continue
-            probs = self.model.predict(hash_features(feats))
-            out.append((pairs, self.model.ops.to_numpy(probs)))
+        docs = list(docs)
+        found = [self._pairs(doc) for doc in docs]
+        with_pairs = [k for k, (_, pairs, _) in enumerate(found) if pairs]
+        out = [(pairs, None) for _, pairs, _ in found]
+        if not with_pairs:
+            return out
+        # one forward pass for the batch (an encoder runs once over all its Docs)
+        probs = self.model.ops.to_numpy(
+            self.model.predict(self._model_input([docs[k] for k in with_pairs], [found[k] for k in with_pairs]))
+        )
+        start = 0
+        for k in with_pairs:
+            n = len(found[k][1])
+            out[k] = (found[k][1], probs[start : start + n])
+            start += n
         return out
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
@@ -212,17 +236,17 @@ class RelationExtractor(TrainablePipe):
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Optimizer | None = None, losses: dict | None = None) -> dict:
         losses = {} if losses is None else losses
         losses.setdefault(self.name, 0.0)
-        feats_all, truth_all = [], []
+        docs, found, truth_all = [], [], []
         for eg in examples:
             # train on the reference entities: the recogniser's errors are not this component's to learn
-            _, pairs, feats = self._pairs(eg.reference)
+            spans, pairs, feats = self._pairs(eg.reference)
             if pairs:
-                feats_all.extend(feats)
+                docs.append(eg.reference)
+                found.append((spans, pairs, feats))
                 truth_all.append(self._gold(eg, pairs))
-        if not feats_all:
+        if not found:
             return losses
-        X = hash_features(feats_all)
-        probs, backprop = self.model.begin_update(X)
+        probs, backprop = self.model.begin_update(self._model_input(docs, found))
         truth = numpy.vstack(truth_all)
         d_probs = (probs - truth) / probs.shape[0]
         backprop(d_probs)
@@ -235,9 +259,14 @@ class RelationExtractor(TrainablePipe):
         raise NotImplementedError("update() computes the loss")
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp=None) -> None:
-        X = hash_features([["init"]])
         Y = numpy.zeros((1, len(LABELS)), dtype="float32")
-        self.model.initialize(X=X, Y=Y)
+        if not self.model.attrs.get("pair_input"):
+            self.model.initialize(X=hash_features([["init"]]), Y=Y)
+            return
+        from .relation_encoder import PairBatch
+
+        docs = [eg.reference for _, eg in zip(range(8), get_examples())]  # a sample for the tok2vec's shapes
+        self.model.initialize(X=PairBatch(docs, [], hash_features([])))
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from thinc.api import Adam, fix_random_seed
 from .. import corpora
 from ..language import blank
 from .data import AlignStats, to_docs, write_docbin
+from .encoder import EncoderSettings, encoder_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner.cfg"
 SPANCAT_CONFIG = CONFIG.with_name("spancat.cfg")
@@ -139,7 +140,9 @@ def label_silver(doc, labeller, mode: str):
     return doc
 
 
-def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model") -> Path:
+def self_train_standard(
+    work: Path, teacher: Path, *, max_steps: int, seed: int = 0, data_dir=None, mode: str = "model", config: Path = CONFIG
+) -> Path:
     """One round of training for the standard layer on gold + silver (see :func:`silver_standard`):
     the gold-trained model (``teacher``) and/or konec's train forms label the 21,008 raw
     KLUE train sentences, and a new model learns from gold + silver."""
@@ -149,31 +152,63 @@ def self_train_standard(work: Path, teacher: Path, *, max_steps: int, seed: int 
         work,
         max_steps=max_steps,
         seed=seed,
+        config=config,
         overrides={"paths.train": str(path)},
         name=f"standard-silver-{mode}-ner",
     )
 
 
-def train_relations(nlp, records: list[dict], *, epochs: int = 6, seed: int = 0, learn_rate: float = 0.002, batch_size: int = 16):
-    """Add a trained ``relation_extractor`` to ``nlp`` (trained on gold entities)."""
+def train_relations(
+    nlp,
+    records: list[dict],
+    *,
+    epochs: int = 6,
+    seed: int = 0,
+    learn_rate: float = 0.002,
+    batch_size: int = 16,
+    encoder: EncoderSettings | None = None,
+):
+    """Add a trained ``relation_extractor`` to ``nlp`` (trained on gold entities).
+
+    With ``encoder`` its model is ``pipeline.RelationEncoder.v1`` over that encoder: the sparse
+    features and the Linear layer over the pooled span vectors learn at ``learn_rate``, the
+    pre-trained encoder at the encoder's own, much smaller, fine-tuning rate (one rate for
+    both would either leave the sparse weights untrained or wreck the encoder).
+    """
     from .. import components  # noqa: F401
 
     fix_random_seed(seed)
     rng = random.Random(seed)
-    rel = nlp.add_pipe("relation_extractor")
+    config = {}
+    if encoder is not None:
+        config = {"model": {"@architectures": "pipeline.RelationEncoder.v1", "tok2vec": encoder.tok2vec(), "length": 2**18}}
+    rel = nlp.add_pipe("relation_extractor", config=config)
     gold = to_docs(nlp, records, layer="econ")
     examples = [Example(nlp.make_doc(d.text), d) for d in gold]
     rel.initialize(lambda: examples)
     optimizer = Adam(learn_rate)
+    encoder_optimizer = Adam(encoder.learn_rate, grad_clip=1.0) if encoder is not None else None
     for _ in range(epochs):
         rng.shuffle(examples)
         for i in range(0, len(examples), batch_size):
-            rel.update(examples[i : i + batch_size], sgd=optimizer)
+            if encoder_optimizer is None:
+                rel.update(examples[i : i + batch_size], sgd=optimizer)
+                continue
+            rel.update(examples[i : i + batch_size])  # gradients only; two rates below
+            rel.model.get_ref("tok2vec").finish_update(encoder_optimizer)
+            rel.model.get_ref("head").finish_update(optimizer)
+            rel.model.get_ref("sparse").finish_update(optimizer)
     return rel
 
 
 def assemble(
-    econ_model: Path | None, standard_model: Path | None, relation_records: list[dict] | None, *, seed: int = 0, relation_epochs: int = 6
+    econ_model: Path | None,
+    standard_model: Path | None,
+    relation_records: list[dict] | None,
+    *,
+    seed: int = 0,
+    relation_epochs: int = 6,
+    encoder: EncoderSettings | None = None,
 ):
     """One pipeline from the trained parts, in the order the data flows."""
     from .. import components  # noqa: F401
@@ -186,7 +221,7 @@ def assemble(
     if standard_model is not None:
         nlp.add_pipe("ner", source=spacy.load(standard_model), name="ner")
     if relation_records is not None:
-        train_relations(nlp, relation_records, seed=seed, epochs=relation_epochs)
+        train_relations(nlp, relation_records, seed=seed, epochs=relation_epochs, encoder=encoder)
         nlp.add_pipe("triple_assembler")
     return nlp
 
@@ -205,6 +240,7 @@ def train_pipeline(
     econ_from: Path | None = None,
     econ_min_score: float | None = None,
     standard_silver: str = "model",
+    encoder: EncoderSettings | None = None,
 ) -> dict:
     """Train every part and save the assembled pipeline to ``output``; return a report.
 
@@ -215,9 +251,10 @@ def train_pipeline(
     ``econ_from``: a trained econ recogniser (a ``model-best`` directory) used as it is
     instead of training one. ``econ_min_score``: the span classifier's decoding
     threshold (chosen on dev with ``benchmarks/econ_recogniser_dev.py``).
-    need not retrain it). ``standard_silver``: how the raw KLUE train sentences are
+    ``standard_silver``: how the raw KLUE train sentences are
     labelled (:data:`SILVER_MODES`); a gold-only model is trained first as the teacher
-    only when the mode uses one.
+    only when the mode uses one. ``encoder``: the transformers backend, a pre-trained
+    encoder as the recognisers' tok2vec (:mod:`pipeline.training.encoder`); None: the CPU tok2vec.
     """
     if econ_recogniser not in ("ner", "spancat"):
         raise ValueError(f"econ_recogniser must be 'ner' or 'spancat', not {econ_recogniser!r}")
@@ -225,18 +262,27 @@ def train_pipeline(
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     report: dict = {"seed": seed, "alignment": prepare_data(work, data_dir)}
+
+    def config(base: Path, steps: int) -> Path:
+        return base if encoder is None else encoder_config(base, encoder, work / f"encoder-{base.name}", max_steps=steps)
+
     econ = econ_from
     if "econ" in layers:
         if econ_recogniser == "spancat":
-            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed)
+            econ = train_span_classifier(work, max_steps=econ_steps, seed=seed, config=config(SPANCAT_CONFIG, econ_steps))
         else:
-            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed)
+            econ = train_ner("econ", work, max_steps=econ_steps, seed=seed, config=config(CONFIG, econ_steps))
     standard = standard_from
     if "standard" in layers:
-        teacher = train_ner("standard", work, max_steps=standard_steps, seed=seed) if "model" in standard_silver else None
-        standard = self_train_standard(work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver)
+        std_config = config(CONFIG, standard_steps)
+        teacher = (
+            train_ner("standard", work, max_steps=standard_steps, seed=seed, config=std_config) if "model" in standard_silver else None
+        )
+        standard = self_train_standard(
+            work, teacher, max_steps=standard_steps, seed=seed, data_dir=data_dir, mode=standard_silver, config=std_config
+        )
     rel_records = corpora.records("econ", "train", data_dir) if "relations" in layers else None
-    nlp = assemble(econ, standard, rel_records, seed=seed)
+    nlp = assemble(econ, standard, rel_records, seed=seed, encoder=encoder)
     if econ_min_score is not None:
         from ..components.span_classifier import EconSpanClassifier
 
