@@ -62,6 +62,7 @@ def main() -> None:
     config["pretraining"].update({"component": "econ_ner", "layer": "tok2vec", "max_epochs": args.epochs})
     config["corpora"]["pretrain"] = defaults["corpora"]["pretrain"]
     started = time.time()
+    (args.work / "pretrain").mkdir(exist_ok=True)  # spaCy's CLI makes it; the function does not
     pretrain(config.interpolate(), args.work / "pretrain", silent=False)
     print(f"pretrained in {time.time() - started:.0f} s -> {args.work / 'pretrain'}", flush=True)
     weights = args.work / "pretrain" / f"model{args.epochs - 1}.bin"
