@@ -5,7 +5,7 @@ from __future__ import annotations
 from thinc.api import NumpyOps
 
 from pipeline.language import blank
-from pipeline.language.blas import use_numpy_blas
+from pipeline.language.blas import NumpyBlasOps, one_blas_thread, use_numpy_blas
 
 
 class OtherOps(NumpyOps):  # stands for a GPU or an accelerate backend: left alone
@@ -22,7 +22,7 @@ def test_a_saved_pipeline_comes_back_on_numpy_blas(tmp_path):
 
     loaded = spacy.load(tmp_path / "p")
     nodes = list(loaded.get_pipe("ner").model.walk())
-    assert nodes and all(type(n.ops) is NumpyOps and n.ops.use_blis is False for n in nodes)
+    assert nodes and all(type(n.ops) is NumpyBlasOps and n.ops.use_blis is False for n in nodes)
     doc = loaded("중소벤처기업부가 지원했다.")
     assert [t.text for t in doc] and doc.text == "중소벤처기업부가 지원했다."
 
@@ -40,3 +40,18 @@ def test_only_plain_numpy_ops_are_replaced():
     assert all(n.ops is other for n in kept.walk())
     rest = [n for n in model.walk() if n not in set(kept.walk())]
     assert rest and all(n.ops.use_blis is False for n in rest)
+
+
+def test_products_run_on_one_blas_thread_and_the_limit_is_restored():
+    import numpy
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert blas_threads() == {1}
+    assert blas_threads() == before
+    x, y = numpy.ones((4, 3), dtype="f"), numpy.ones((5, 3), dtype="f")
+    assert numpy.array_equal(NumpyBlasOps().gemm(x, y, trans2=True), x @ y.T)

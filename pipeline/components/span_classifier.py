@@ -37,6 +37,7 @@ from thinc.types import Ragged
 
 from ..core.document import ECON_SPANS_KEY
 from ..language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
+from ..language.blas import one_blas_thread
 from .entities import score_econ_spans
 
 DEFAULT_CONFIG = {
@@ -94,7 +95,8 @@ class EconSpanClassifier(SpanCategorizer):
         if _mean_max_layout(reducer):
             maxout, rest = reducer.layers[1].layers[0].layers[0], reducer.layers[1].layers[0].layers[1:]
             starts = spans[:, 0].astype("int64") + numpy.repeat(numpy.cumsum(doc_lengths) - doc_lengths, span_lengths)
-            hidden = mean_max_maxout(ops.to_numpy(tokens.dataXd), starts, starts + (spans[:, 1] - spans[:, 0]), maxout)
+            with one_blas_thread():  # small products: threads only wait on each other (pipeline.language.blas)
+                hidden = mean_max_maxout(ops.to_numpy(tokens.dataXd), starts, starts + (spans[:, 1] - spans[:, 0]), maxout)
             for layer in rest:  # the layer norm
                 hidden = layer.predict(ops.asarray2f(hidden))
             return indices, scorer.predict(hidden)
