@@ -37,7 +37,7 @@ def main() -> None:
 
     import pipeline.components  # noqa: F401  (registers the factories)
     from pipeline import corpora
-    from pipeline.training.train import calibrate_scores, train_fact_scorer
+    from pipeline.training.fact_scorer import calibrate_scores, train_fact_scorer
 
     nlp = spacy.load(args.model)
     if args.calibrate_only:

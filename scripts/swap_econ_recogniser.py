@@ -32,7 +32,7 @@ def main() -> None:
 
     import pipeline.components  # noqa: F401  (registers the factories)
     from pipeline import corpora
-    from pipeline.training.train import calibrate_scores
+    from pipeline.training.fact_scorer import calibrate_scores
 
     nlp = spacy.load(args.pipeline)
     source = spacy.load(args.recogniser)
