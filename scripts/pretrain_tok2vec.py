@@ -3,8 +3,9 @@
 The recogniser learns from ~1,300 annotated documents and no pretrained Korean encoder can
 be had here. spaCy's pretraining objective (predict each token's first and last characters
 from its context, with the token itself hidden) teaches the same tok2vec the recogniser
-uses from text nobody annotated: the 21,008 raw KLUE train sentences and the texts of the
-econ train split (never dev or test, so that choosing on dev stays honest).
+uses from text nobody annotated: :func:`pipeline.corpora.unlabelled_texts`, the raw KLUE train
+sentences and the real texts of the econ train split, with every dev and test text (and any KLUE
+sentence repeating one) held out, so that choosing on dev stays honest.
 
     python scripts/pretrain_tok2vec.py WORK --epochs 8
     python scripts/train_econ_recogniser.py WORK --steps 3000 --name pre --config WORK/spancat-pretrained.cfg
@@ -23,16 +24,7 @@ import time
 from pathlib import Path
 
 from pipeline import corpora
-from pipeline.corpora.sources import KLUE_NER_TRAIN_RAW, resolve_data_dir
 from pipeline.training.train import SPANCAT_CONFIG
-
-
-def raw_texts(data_dir) -> list[str]:
-    """KLUE's raw train sentences and the econ train texts, once each."""
-    klue = resolve_data_dir(data_dir) / KLUE_NER_TRAIN_RAW
-    texts = [line.split("\t", 1)[-1].strip() for line in klue.read_text(encoding="utf-8").splitlines()]
-    texts += [r["text"] for r in corpora.records("econ", "train", data_dir)]
-    return list(dict.fromkeys(t for t in texts if t))
 
 
 def main() -> None:
@@ -51,7 +43,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     raw = args.work / "raw.jsonl"
     if not raw.exists():
-        texts = raw_texts(args.data_dir)
+        texts = list(dict.fromkeys(corpora.unlabelled_texts(args.data_dir)))  # dev and test held out
         raw.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
         print(f"{len(texts)} texts -> {raw}", flush=True)
     # spaCy's train fills a config's defaults itself; pretrain wants them filled already
