@@ -81,7 +81,8 @@ class EconSpanClassifier(SpanCategorizer):
         self.cfg["min_score"] = min_score
 
     def predict(self, docs: Iterable[Doc]):
-        """(candidates, scores) for a batch: spaCy's result, with a vectorised span gather."""
+        """(candidates, scores) for a batch: spaCy's result, pooled without gathering the candidates'
+        tokens (:func:`mean_max_maxout`) when the reducer is spaCy's mean-max one, else gathered with numpy."""
         docs = list(docs)
         indices = self.suggester(docs, ops=self.model.ops)
         if indices.lengths.sum() == 0:
@@ -94,7 +95,7 @@ class EconSpanClassifier(SpanCategorizer):
         spans, span_lengths, doc_lengths = (ops.to_numpy(a) for a in (indices.dataXd, indices.lengths, tokens.lengths))
         if _mean_max_layout(reducer):
             maxout, rest = reducer.layers[1].layers[0].layers[0], reducer.layers[1].layers[0].layers[1:]
-            starts = spans[:, 0].astype("int64") + numpy.repeat(numpy.cumsum(doc_lengths) - doc_lengths, span_lengths)
+            starts = _batch_starts(spans, span_lengths, doc_lengths)
             with one_blas_thread():  # small products: threads only wait on each other (pipeline.language.blas)
                 hidden = mean_max_maxout(ops.to_numpy(tokens.dataXd), starts, starts + (spans[:, 1] - spans[:, 0]), maxout)
             for layer in rest:  # the layer norm
@@ -204,14 +205,18 @@ def range_max(values: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray)
     return _range_max(_max_table(values, int((ends - starts).max())), starts, ends)
 
 
+def _batch_starts(spans: numpy.ndarray, span_lengths: numpy.ndarray, doc_lengths: numpy.ndarray) -> numpy.ndarray:
+    """Each candidate's first row in the batch's token array (its Doc's offset plus its start)."""
+    return spans[:, 0].astype("int64") + numpy.repeat(numpy.cumsum(doc_lengths) - doc_lengths, span_lengths)
+
+
 def span_token_rows(spans: numpy.ndarray, span_lengths: numpy.ndarray, doc_lengths: numpy.ndarray) -> numpy.ndarray:
     """The rows of the batch's token array that each candidate covers, candidates end to end.
 
     For candidates (5, 9) and (8, 10) of the first Doc: 5 6 7 8 8 9. The same index as
     ``spacy.ml.extract_spans._get_span_indices``, built without a Python loop.
     """
-    doc_offsets = numpy.cumsum(doc_lengths) - doc_lengths
-    starts = spans[:, 0].astype("int64") + numpy.repeat(doc_offsets, span_lengths)
+    starts = _batch_starts(spans, span_lengths, doc_lengths)
     widths = (spans[:, 1] - spans[:, 0]).astype("int64")
     total = int(widths.sum())
     # each row: its candidate's start plus its place within the candidate
