@@ -151,3 +151,36 @@ def test_a_forked_child_builds_its_own_kiwi(tmp_path):
     script.write_text(_FORK_CHECK, encoding="utf-8")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
+def test_token_attributes_match_kiwi_analysis(blank_nlp, seed_text):
+    """Each token's tag, lemma, POS and sentence start are Kiwi's, on a real article.
+
+    The Doc gets them as one array of hashes; this checks that array against the same
+    values set one by one through spaCy's own constructor.
+    """
+    from spacy.tokens import Doc
+
+    from pipeline.language.tokens import _ud
+
+    doc = blank_nlp(seed_text)
+    slow = Doc(
+        blank_nlp.vocab,
+        words=[t.text for t in doc],
+        spaces=[bool(t.whitespace_) for t in doc],
+        tags=["+".join(tag for _, tag in t._.morphs) or "_SP" for t in doc],
+        lemmas=[t.lemma_ for t in doc],
+        pos=[_ud(t.tag_) for t in doc],
+        sent_starts=[t.is_sent_start for t in doc],
+    )
+    assert len(list(doc.sents)) > 5
+    assert [t.tag_ for t in doc] == [t.tag_ for t in slow]
+    assert [t.pos_ for t in doc] == [t.pos_ for t in slow]
+    assert [s.text for s in doc.sents] == [s.text for s in slow.sents]
+    assert all(t.lemma_ for t in doc) and all(t.pos_ for t in doc)
+    for t in doc:
+        if t.tag_ != "_SP" and "+" not in t.tag_:
+            (form, tag), *_ = t._.morphs
+            assert t.tag_ == tag
+            if tag.startswith("NN"):
+                assert t.lemma_ == form == t.text

@@ -31,7 +31,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 import srsly
+from spacy.attrs import LEMMA, POS, SENT_START, TAG
+from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc, Token
 from spacy.util import registry
 from spacy.vocab import Vocab
@@ -79,6 +82,16 @@ if not Token.has_extension("morphs"):
         "morphs",
         getter=lambda t: t.doc.user_data.get("kiwi_morphs", [()] * len(t.doc))[t.i],
     )
+
+
+#: the token attributes :meth:`KiwiTokenizer._make_doc` sets from Kiwi's analysis, in its array's order
+_ATTRS = [TAG, POS, LEMMA, SENT_START]
+
+
+@lru_cache(maxsize=4096)
+def _pos_id(tag: str) -> int:
+    """spaCy's id of the Universal POS of a Kiwi tag."""
+    return POS_IDS[_ud(tag)]
 
 
 @lru_cache(maxsize=4096)
@@ -261,15 +274,16 @@ class KiwiTokenizer:
             gap(pos, len(text), False)
         if not words:
             return Doc(self.vocab, words=[], spaces=[])
-        doc = Doc(
-            self.vocab,
-            words=words,
-            spaces=spaces,
-            tags=tags,
-            lemmas=lemmas,
-            pos=[_ud(t) for t in tags],
-            sent_starts=starts,
-        )
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        # The attributes go in as one array of hashes: Doc(tags=…, lemmas=…, pos=…) checks and
+        # converts them token by token, which took most of the Doc's construction time.
+        strings = self.vocab.strings
+        values = numpy.empty((len(words), 4), dtype="uint64")
+        values[:, 0] = [strings.add(t) for t in tags]
+        values[:, 1] = [_pos_id(t) for t in tags]
+        values[:, 2] = [strings.add(lemma) for lemma in lemmas]
+        values[:, 3] = numpy.where(starts, 1, -1).astype("int64").view("uint64")
+        doc.from_array(_ATTRS, values)
         doc.user_data["kiwi_morphs"] = morphs
         return doc
 
