@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from no_torch import shadow_dir  # this folder is on the path when the script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (
     "중소벤처기업진흥공단은 지난해 수출바우처 사업에 참여한 기업들의 성과를 발표했다. "
@@ -88,30 +90,15 @@ print({"kiwi_builds": len(builds)})
 """
 
 
-_HIDDEN: list[str] = []  # a directory whose torch/ raises ImportError, with --hide-torch
+_HIDE_TORCH = False  # --hide-torch: the children see no torch (benchmarks/no_torch.py)
 
 
 def _env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*_HIDDEN, str(ROOT), env.get("PYTHONPATH")]))
+    hidden = [shadow_dir()] if _HIDE_TORCH else []
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*hidden, str(ROOT), env.get("PYTHONPATH")]))
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
-
-
-def _hide_torch() -> None:
-    """Make ``import torch`` fail in the children as if it were not installed.
-
-    spaCy's thinc imports torch whenever it can, which costs seconds; the quick start's
-    install has no torch, so this shows what its users wait for.
-    """
-    import tempfile
-
-    shadow = Path(tempfile.mkdtemp(prefix="no-torch-"))
-    (shadow / "torch").mkdir()
-    (shadow / "torch" / "__init__.py").write_text(
-        'raise ModuleNotFoundError("torch hidden by benchmarks/cold_start.py --hide-torch", name="torch")\n'
-    )
-    _HIDDEN.append(str(shadow))
 
 
 def _child(code: str, *args: str) -> dict:
@@ -151,8 +138,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the medians as one JSON object too")
     parser.add_argument("--hide-torch", action="store_true", help="children see no torch, as after the quick start's install")
     args = parser.parse_args()
-    if args.hide_torch:
-        _hide_torch()
+    global _HIDE_TORCH
+    _HIDE_TORCH = args.hide_torch
     n = 3 if args.quick else max(2, args.repeats)
     n_full = 2 if args.quick else max(2, min(n, 5))
 

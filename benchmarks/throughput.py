@@ -4,6 +4,8 @@
     python benchmarks/throughput.py --quick    # a smaller run: ~2 minutes
     python benchmarks/throughput.py --skip bert,stream --model models/ko_econ_default --model DIR
                                                # the shipped model and a candidate, side by side
+    python benchmarks/throughput.py --skip pipeline,blank,kiwi,bert,stream --hide-torch
+                                               # whole processes only, as after the quick start's install
 
 The corpus: KLUE NER train raw sentences (``klue/klue-ner-train-raw-sentences.tsv``
 in the shared data), grouped five to a document, plus the econ-news texts
@@ -36,7 +38,9 @@ sentences (5,000; one sentence a document):
 * ``annotate -m MODEL`` — ``python -m pipeline annotate`` over it, for each ``--model``,
   with ``--annotate-args`` (e.g. ``"--n-process 2"``) if given.
 
-Each row reports sentences/s, its ratio to the Kiwi row and its peak RSS.
+Each row reports sentences/s, its ratio to the Kiwi row and its peak RSS. A development venv
+has torch (the ``transformers`` extra), which spaCy imports at every start; ``--hide-torch``
+times the whole processes as after the README's quick-start install, which has none.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from no_torch import shadow_dir  # this folder is on the path when the script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -284,12 +290,18 @@ def stream_row(n: int, sentences: list[str], workdir: Path, extra: list[str]) ->
     return {"docs": n, "sentences": int(m.group(2)), "seconds": float(m.group(3)), "load": wall - float(m.group(3)), "peak": peak}
 
 
-def whole_rows(sentences: list[str], workdir: Path, models: list[str], extra: list[str]) -> list[tuple[str, dict]]:
+def whole_rows(
+    sentences: list[str], workdir: Path, models: list[str], extra: list[str], hide_torch: bool = False
+) -> list[tuple[str, dict]]:
     """Kiwi alone and ``annotate -m MODEL`` for each model, as whole processes over one JSONL.
 
     Times run from ``exec`` to exit (interpreter start, imports and loading included),
-    because that is what a user of the CLI waits for.
+    because that is what a user of the CLI waits for. ``hide_torch``: as after the
+    quick start's install, which has no torch for spaCy to import.
     """
+    env = dict(os.environ)
+    if hide_torch:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [shadow_dir(), env.get("PYTHONPATH")]))
     src = workdir / "whole.jsonl"
     with open(src, "w", encoding="utf-8") as f:
         for i, text in enumerate(sentences):
@@ -297,13 +309,13 @@ def whole_rows(sentences: list[str], workdir: Path, models: list[str], extra: li
     n = len(sentences)
     rows = []
     t0 = time.perf_counter()
-    stdout, _, peak, _ = measured([sys.executable, __file__, "--stage", "kiwi-process", "--corpus", str(src)])
+    stdout, _, peak, _ = measured([sys.executable, __file__, "--stage", "kiwi-process", "--corpus", str(src)], env=env)
     rows.append(("kiwi", {"docs": n, "sentences": n, "seconds": time.perf_counter() - t0, "peak": peak}))
     for model in models:
         out = workdir / "whole.out.jsonl"
         cmd = [sys.executable, "-m", "pipeline", "annotate", str(src), "-o", str(out), "-q", "-m", model, *extra]
         t0 = time.perf_counter()
-        _, _, peak, _ = measured(cmd)
+        _, _, peak, _ = measured(cmd, env=env)
         wall = time.perf_counter() - t0
         lines = out.read_bytes().count(b"\n")
         if lines != n:
@@ -353,6 +365,7 @@ def main() -> None:
         "--whole-sentences", type=int, default=None, help="KLUE train sentences for the whole-process rows (5,000; --quick 1,000)"
     )
     ap.add_argument("--annotate-args", default="", help='extra options for the whole-process annotate rows, e.g. "--n-process 2"')
+    ap.add_argument("--hide-torch", action="store_true", help="whole processes see no torch, as after the quick start's install")
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -411,7 +424,7 @@ def main() -> None:
             n_whole = args.whole_sentences or (1_000 if args.quick else 5_000)
             print(f"running whole processes over {n_whole:,} KLUE sentences …", flush=True)
             shipped = str(ROOT / "models" / "ko_econ_default")
-            whole = whole_rows(klue[:n_whole], work, [m or shipped for m in models], args.annotate_args.split())
+            whole = whole_rows(klue[:n_whole], work, [m or shipped for m in models], args.annotate_args.split(), args.hide_torch)
     print()
     print(table(rows))
     for note in notes:
