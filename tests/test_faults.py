@@ -125,10 +125,13 @@ def test_kill_9_with_workers_leaves_no_process_and_resumes(tmp_path, big):
     assert read_jsonl(out) == ref
 
 
-def test_sigterm_shuts_down_cleanly_and_resumes(tmp_path, big):
+@pytest.mark.parametrize("workers", [["--n-process", "2"], []], ids=["two-workers", "one-process"])
+def test_sigterm_shuts_down_cleanly_and_resumes(tmp_path, big, workers):
+    """In one process the signal arrives inside the pipeline, whose per-text error handling
+    must not take it for a failed text (an error record, or a run that goes on to the end)."""
     src, ref = big
     out = tmp_path / "out.jsonl"
-    proc = _start(src, out, "--n-process", "2", "--batch-size", "64")
+    proc = _start(src, out, *workers, "--batch-size", "64")
     _wait_for(lambda: _lines(out) >= 500, proc, "output")
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(timeout=60) == 143

@@ -112,8 +112,13 @@ def _fail(message: str) -> int:
     return 2
 
 
-class Terminated(Exception):
-    """SIGTERM, turned into an exception so that the run closes its files on the way out."""
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that the run closes its files on the way out.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: the runner's per-text error handling
+    catches ``Exception`` to turn a text the pipeline fails on into an error record, and
+    must not take a signal for such a text and go on.
+    """
 
 
 def _raise_terminated(signum, frame) -> None:
