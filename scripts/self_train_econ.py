@@ -31,7 +31,7 @@ Dev and test texts never reach the silver set (``unlabelled_texts`` holds them o
 
 Measured on dev (2026-12-02, 3,000 steps, teacher ko_econ_default 0.4.1): it does not pay.
 KLUE is mostly general news and film reviews, and the teacher is confidently wrong there
-(people, films, places as COMPANY or AGENCY at 0.95+; about 12 of 40 sampled silver spans
+(people, films, places as COMPANY or AGENCY at 0.95+; about 10 of 40 sampled silver spans
 right); the silver has almost no PROGRAM or OUTCOME. Threshold 0.8, all 3,721 silver
 sentences: relaxed F1 0.676 against the baseline's 0.689, OUTCOME recall 0.454 against
 0.504; threshold 0.9 capped at 1,200 sentences: 0.690 (noise).
