@@ -27,6 +27,7 @@ shape takes the gathered path (:func:`span_token_rows`, the same index as spaCy'
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy
 from spacy.language import Language
@@ -38,6 +39,8 @@ from thinc.types import Ragged
 from ..core.document import ECON_SPANS_KEY
 from ..language import suggesters  # noqa: F401  (registers pipeline.kiwi_suggester.v1)
 from ..language.blas import one_blas_thread
+from ..language.outcome_grammar import outcome_form
+from ..language.public_bodies import is_public_body
 from .entities import score_econ_spans
 
 DEFAULT_CONFIG = {
@@ -224,12 +227,64 @@ def span_token_rows(spans: numpy.ndarray, span_lengths: numpy.ndarray, doc_lengt
     return (numpy.repeat(starts - first, widths) + numpy.arange(total)).astype("i")
 
 
-def decode(doc: Doc, rows, scores, labels: tuple[str, ...], key: str, min_score: float | None) -> SpanGroup:
+@dataclass(frozen=True)
+class DecodingLevers:
+    """Rules that change which candidates the decoder keeps and as what; the model's scores still decide.
+
+    ``public_body_min_score``: a candidate that names a public body (the team's list,
+    :mod:`pipeline.language.public_bodies`; its patterns too when ``public_body_patterns``)
+    is never a COMPANY: kept as COMPANY it becomes AGENCY, and one that none wins becomes
+    AGENCY when its AGENCY score reaches this (above 1: only the relabelling).
+    ``outcome_min_score``: a candidate with an outcome's form
+    (:mod:`pipeline.language.outcome_grammar`) is kept as OUTCOME when its OUTCOME score
+    reaches this where none wins (and, with ``outcome_overrides``, where another label wins).
+    None switches a lever off.
+    """
+
+    public_body_min_score: float | None = None
+    public_body_patterns: bool = True
+    outcome_min_score: float | None = None
+    outcome_overrides: bool = False
+
+
+def _apply_levers(doc: Doc, rows, label_scores, labels, best, best_score, keep, levers: DecodingLevers) -> None:
+    """Change ``best``, ``best_score`` and ``keep`` in place where a lever's rule and score say so."""
+    index = {label: i for i, label in enumerate(labels)}
+
+    def text(k: int) -> str:
+        return doc[int(rows[k, 0]) : int(rows[k, 1])].text
+
+    if levers.public_body_min_score is not None and {"AGENCY", "COMPANY"} <= index.keys():
+        agency, company = index["AGENCY"], index["COMPANY"]
+        relabel = keep & (best == company)
+        rescue = ~keep & (label_scores[:, agency] >= levers.public_body_min_score)
+        for k in numpy.flatnonzero(relabel | rescue):
+            if is_public_body(text(k), levers.public_body_patterns):
+                if not keep[k]:
+                    best_score[k] = label_scores[k, agency]
+                best[k], keep[k] = agency, True
+    if levers.outcome_min_score is not None and "OUTCOME" in index:
+        outcome = index["OUTCOME"]
+        open_ = ~keep | (levers.outcome_overrides & (best != outcome))
+        for k in numpy.flatnonzero(open_ & (label_scores[:, outcome] >= levers.outcome_min_score)):
+            if outcome_form(doc, int(rows[k, 0]), int(rows[k, 1])) is not None:
+                best[k], best_score[k], keep[k] = outcome, label_scores[k, outcome], True
+
+
+def decode(
+    doc: Doc,
+    rows,
+    scores,
+    labels: tuple[str, ...],
+    key: str,
+    min_score: float | None,
+    levers: DecodingLevers | None = None,
+) -> SpanGroup:
     """Non-overlapping spans, best first, returned in text order with their scores.
 
     ``scores`` has one column per label and a last one for "none". A candidate is an
     entity when its best label beats "none" (``min_score`` None) or scores at least
-    ``min_score``.
+    ``min_score``; ``levers`` (:class:`DecodingLevers`) then relabel or add candidates.
     """
     group = SpanGroup(doc, name=key)
     if len(rows) == 0:
@@ -242,6 +297,8 @@ def decode(doc: Doc, rows, scores, labels: tuple[str, ...], key: str, min_score:
         keep = best_score > scores[:, len(labels)]
     else:
         keep = best_score >= min_score
+    if levers is not None:
+        _apply_levers(doc, rows, label_scores, labels, best, best_score, keep, levers)
     taken = numpy.zeros(len(doc), dtype=bool)
     kept = []
     for k in numpy.argsort(-best_score, kind="stable"):
@@ -287,4 +344,4 @@ def make_econ_spancat(
     )
 
 
-__all__ = ["EconSpanClassifier", "decode", "span_token_rows", "make_econ_spancat", "score_econ_spans"]
+__all__ = ["EconSpanClassifier", "DecodingLevers", "decode", "span_token_rows", "make_econ_spancat", "score_econ_spans"]
