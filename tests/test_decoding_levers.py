@@ -92,3 +92,26 @@ def test_grammar_keeps_a_low_scoring_outcome_only_when_it_has_an_outcome_form(bl
     assert [(s.text, s.label_) for s in kept] == [("매출 100억 원", "OUTCOME")]
     assert kept.attrs["scores"] == [pytest.approx(0.3)]
     assert len(decode(doc, rows, scores, LABELS, "econ", None, DecodingLevers(outcome_min_score=0.4))) == 0
+
+
+def test_component_config_switches_the_levers_on():
+    from thinc.api import Ragged
+
+    import pipeline
+
+    nlp = pipeline.blank()
+    plain = nlp.add_pipe("econ_spancat", name="plain")
+    levered = nlp.add_pipe("econ_spancat", name="levered", config={"public_body_min_score": 0.3, "outcome_min_score": 0.2})
+    for pipe in (plain, levered):
+        for label in LABELS:
+            pipe.add_label(label)
+    assert plain.levers is None
+    assert levered.levers == DecodingLevers(public_body_min_score=0.3, outcome_min_score=0.2)
+    doc = nlp.make_doc("매출 100억 원을 기록했다.")
+    words = [t.text for t in doc]
+    indices = Ragged(numpy.array([[words.index("매출"), words.index("원") + 1]], dtype="i"), numpy.array([1], dtype="i"))
+    scores = _scores([[0.0, 0.0, 0.0, 0.3, 0.7]])
+    plain.set_annotations([doc], (indices, scores))
+    assert len(doc.spans["econ"]) == 0
+    levered.set_annotations([doc], (indices, scores))
+    assert [(s.text, s.label_) for s in doc.spans["econ"]] == [("매출 100억 원", "OUTCOME")]

@@ -9,6 +9,11 @@ with a decoder that follows SCHEMA.md: entities never overlap, so candidates are
 by descending score and one that overlaps a kept entity is dropped. ``min_score``
 lets the decoder keep a candidate whose best entity label scores at least that much
 even where "none" scores more: the dial between recall and precision, chosen on dev.
+Two rules may then change the decision where the model's own score agrees
+(:class:`DecodingLevers`, config ``public_body_min_score`` and ``outcome_min_score``):
+a team-written list of public bodies (never a COMPANY) and a grammar of outcome forms
+over Kiwi's tags (figures, prizes, ranks, named contracts). Both are off by default; the
+model card says what each gave on dev.
 
 The entities land in ``doc.spans["econ"]``, in text order, with their scores in
 ``attrs["scores"]``, exactly as ``econ_ner`` writes them, so the rest of the pipeline
@@ -49,6 +54,8 @@ DEFAULT_CONFIG = {
     "suggester": {"@misc": "pipeline.kiwi_suggester.v1", "max_length": 20},
     "negative_weight": 1.0,
     "min_score": None,
+    "public_body_min_score": None,
+    "outcome_min_score": None,
     "scorer": {"@scorers": "pipeline.econ_ner_scorer.v1"},
 }
 
@@ -66,6 +73,8 @@ class EconSpanClassifier(SpanCategorizer):
         spans_key: str = ECON_SPANS_KEY,
         negative_weight: float = 1.0,
         min_score: float | None = None,
+        public_body_min_score: float | None = None,
+        outcome_min_score: float | None = None,
         scorer: Callable | None = None,
     ) -> None:
         super().__init__(
@@ -82,6 +91,16 @@ class EconSpanClassifier(SpanCategorizer):
             scorer=scorer,
         )
         self.cfg["min_score"] = min_score
+        self.cfg["public_body_min_score"] = public_body_min_score
+        self.cfg["outcome_min_score"] = outcome_min_score
+
+    @property
+    def levers(self) -> DecodingLevers | None:
+        """The decoding levers this component's config switches on (None: the plain decoder)."""
+        public, outcome = self.cfg.get("public_body_min_score"), self.cfg.get("outcome_min_score")
+        if public is None and outcome is None:
+            return None
+        return DecodingLevers(public_body_min_score=public, outcome_min_score=outcome)
 
     def predict(self, docs: Iterable[Doc]):
         """(candidates, scores) for a batch: spaCy's result, pooled without gathering the candidates'
@@ -115,7 +134,9 @@ class EconSpanClassifier(SpanCategorizer):
         for i, doc in enumerate(docs):
             n = int(indices.lengths[i])
             rows = self.model.ops.to_numpy(indices[i].dataXd)
-            doc.spans[self.key] = decode(doc, rows, scores[offset : offset + n], self.labels, self.key, self.cfg.get("min_score"))
+            doc.spans[self.key] = decode(
+                doc, rows, scores[offset : offset + n], self.labels, self.key, self.cfg.get("min_score"), self.levers
+            )
             offset += n
 
 
@@ -330,6 +351,8 @@ def make_econ_spancat(
     spans_key: str,
     negative_weight: float,
     min_score: float | None,
+    public_body_min_score: float | None,
+    outcome_min_score: float | None,
     scorer: Callable | None,
 ) -> EconSpanClassifier:
     return EconSpanClassifier(
@@ -340,6 +363,8 @@ def make_econ_spancat(
         spans_key=spans_key,
         negative_weight=negative_weight,
         min_score=min_score,
+        public_body_min_score=public_body_min_score,
+        outcome_min_score=outcome_min_score,
         scorer=scorer,
     )
 

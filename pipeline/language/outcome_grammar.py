@@ -24,21 +24,25 @@ METRICS = frozenset(
     "고용인원 인원 자산 순익 영업익 흑자 수입 판로 바이어 상담 실적 규모".split()
 )
 #: words of change next to a value (SCHEMA.md: the direction word is part of the outcome)
-DIRECTIONS = ("증가", "감소", "상승", "하락", "성장", "늘", "줄", "확대", "개선", "향상", "절감", "돌파", "달성", "창출")
+DIRECTIONS = ("증가", "감소", "상승", "하락", "성장", "늘", "줄", "확대", "개선", "향상", "절감", "돌파", "창출", "유치", "급증", "급감")
+#: words a figure span never holds: verbs of doing (SCHEMA.md: 체결, 달성, 기록 stay outside) and reporting
+NOT_IN_FIGURE = ("달성", "기록", "체결", "집계", "조사", "분석", "것", "나타나", "밝히")
 #: prize words and the nouns ending in 상 that are no prize
 PRIZES = ("표창", "훈장", "포장", "감사패", "공로패", "메달", "트로피")
 NOT_PRIZES = frozenset(
     "이상 향상 예상 협상 현상 보상 정상 세상 시상 상상 인상 영상 화상 수상 입상 일상 가상 손상 선상 "
     "양상 사상 실상 계상 진상 형상 위상 배상 연상 외상 회상 환상 지상 해상 천상 옥상 책상 밥상 "
-    "중상 감상 발상 비상".split()
+    "중상 감상 발상 비상 통상 임상 부상 포상".split()
 )
 #: endings that make a longer noun no prize (품질향상, 매출이상); 수상/입상 are not here: 최우수상, 장려상
-NOT_PRIZE_ENDINGS = ("향상", "이상", "예상", "협상", "현상", "보상", "정상", "영상", "일상", "가상", "손상")
+NOT_PRIZE_ENDINGS = ("향상", "이상", "예상", "협상", "현상", "보상", "정상", "영상", "일상", "가상", "손상", "통상", "임상", "부상", "포상")
+#: a prize word alone is no named prize (포상, 표창); with a giver or kind it is (장관 표창, 산업훈장)
+GENERIC_PRIZES = frozenset(("포상", "표창", "훈장", "포장", "훈포장", "부상", "상금"))
 #: words before 대상 that make it a target group (지원 대상), not a grand prize
 TARGET_WORDS = ("지원", "선정", "사업", "평가", "참여", "수혜", "모집", "적용", "조사", "검사", "교육", "분석")
 #: words that make a figure a plan, a target or support received (SCHEMA.md: not outcomes)
 PLAN_WORDS = ("목표", "계획", "예정", "전망", "기대", "예상", "추진", "목적", "지원", "보조", "융자", "출연", "예산", "사업비")
-CONTRACTS = ("계약", "수주", "납품계약", "공급계약", "수출계약", "판매계약")
+CONTRACTS = ("계약", "수주", "납품계약", "공급계약", "수출계약", "판매계약", "기술이전계약", "라이선스계약")
 
 
 def _nominal(tag: str) -> bool:
@@ -63,7 +67,9 @@ def outcome_form(doc: Doc, start: int, end: int) -> str | None:
     if numbers and texts[-1] == "위" and numbers[-1] == len(texts) - 2:  # …1위, the rank last
         return "rank"
     last = texts[-1]
-    if last.endswith(PRIZES) and len(tokens) >= 1 and all(_nominal(tag) for tag in tags):
+    if "".join(texts) in GENERIC_PRIZES:
+        return None
+    if last.endswith(PRIZES) and all(_nominal(tag) for tag in tags):
         return "prize"
     if _is_prize(texts, tags):
         return "prize"
@@ -71,13 +77,15 @@ def outcome_form(doc: Doc, start: int, end: int) -> str | None:
         before = texts[: numbers[0]]
         has_metric = any(w in METRICS or any(w.endswith(m) for m in ("매출", "수출", "이익", "액", "률", "량")) for w in before)
         has_direction = any(w.startswith(DIRECTIONS) for w in texts[numbers[0] + 1 :])
-        if tags[-1] in ("SN", "NR"):
-            return None  # a number needs its unit (매출 163 is cut short)
+        if tags[-1] in ("SN", "NR") or tags[-1].startswith("EF"):
+            return None  # a number needs its unit (매출 163 is cut short); a clause's end is past the outcome
+        if any(w.startswith(NOT_IN_FIGURE) for w in texts[numbers[0] :]):
+            return None
         if has_metric or (has_direction and before):
             return "figure"
         return None
-    if len(tokens) >= 2 and (last in CONTRACTS or (last == "유치" and texts[-2] == "투자")):
-        return "contract"
+    if len(tokens) >= 2 and last in CONTRACTS and tags[0].startswith(("NN", "SL", "SH")):
+        return "contract"  # a named contract (대형마트와 납품계약); investment raised needs its figure
     if "첫" in texts[:-1] and last in ("수출", "매출", "계약", "수주", "납품"):
         return "contract"
     return None

@@ -47,6 +47,12 @@ _BODY_ENDINGS = (
 _TITLES = ("선임", "책임", "수석", "주임", "전임", "객원", "박사후")
 
 
+#: a legal form written before the name: a firm
+_FIRM_MARKS = ("㈜", "(주)", "주식회사", "(유)", "유한회사")
+#: universities as programs (창업선도대학, 창업중심대학: SCHEMA.md's PROGRAM), not operators
+_PROGRAM_ENDINGS = ("선도대학", "중심대학")
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files("pipeline").joinpath("data", name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -78,11 +84,15 @@ def _pattern() -> re.Pattern:
 def is_public_body(text: str, patterns: bool = True) -> bool:
     """Whether ``text`` names a public body: on the team's list, or (``patterns``) of a listed form."""
     name = normalise(text)
+    if name.startswith(_FIRM_MARKS):
+        return False  # ㈜대한뷰티산업진흥원 is a firm whatever its name says
     if name in _names():
         return True
     if not patterns or len(name) < 3:
         return False
     if _pattern().fullmatch(name) is None:
+        return False
+    if name.endswith(_PROGRAM_ENDINGS):
         return False
     return not (name.endswith(("연구원", "연구소")) and name[: -len("연구원")].endswith(_TITLES))
 
