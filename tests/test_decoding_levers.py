@@ -26,7 +26,22 @@ def test_patterns_cover_regions_universities_and_regional_bodies(text):
     assert not is_public_body(text, patterns=False) or text == "세계김치연구소"  # listed and of a listed form
 
 
-@pytest.mark.parametrize("text", ["LG전자", "삼성전자", "㈜블루오션텍", "선임연구원", "사업전환 컨설팅", "중진공 사업전환 컨설팅", "확대"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LG전자",
+        "삼성전자",
+        "㈜블루오션텍",
+        "㈜대한뷰티산업진흥원",
+        "선임연구원",
+        "김철수 연구원",
+        "미래센서연구소",
+        "창업선도대학",
+        "사업전환 컨설팅",
+        "중진공 사업전환 컨설팅",
+        "확대",
+    ],
+)
 def test_firms_titles_and_longer_spans_do_not_match(text):
     assert not is_public_body(text)
 

@@ -77,7 +77,7 @@ def _pattern() -> re.Pattern:
         rf"|(?:{regions})(?:{_LOCAL})?(?:TP|대|상의)"  # 경기TP, 충남대, 부산상의
         rf"|.+(?:{endings})"  # 부산테크노파크, 신구대학교, 한국무역협회
         rf"|.{{2,}}대학"  # 폴리텍대학
-        rf"|.{{2,}}연구(?:원|소)"  # 한국기계연구원, 세계김치연구소
+        rf"|.{{2,}}연구원"  # 한국기계연구원 (…연구소 is as often a firm's name: only the listed ones)
     )
 
 
@@ -94,7 +94,9 @@ def is_public_body(text: str, patterns: bool = True) -> bool:
         return False
     if name.endswith(_PROGRAM_ENDINGS):
         return False
-    return not (name.endswith(("연구원", "연구소")) and name[: -len("연구원")].endswith(_TITLES))
+    if name.endswith("연구원"):  # a researcher (김철수 연구원, 선임연구원) is no institute
+        return not (re.search(r"\s", text.strip()) or name[: -len("연구원")].endswith(_TITLES))
+    return True
 
 
 __all__ = ["is_public_body", "normalise"]
