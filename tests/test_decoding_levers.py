@@ -130,3 +130,18 @@ def test_component_config_switches_the_levers_on():
     assert len(doc.spans["econ"]) == 0
     levered.set_annotations([doc], (indices, scores))
     assert [(s.text, s.label_) for s in doc.spans["econ"]] == [("매출 100억 원", "OUTCOME")]
+
+
+def test_grammar_reads_figures_written_number_first_and_named_certifications(blank_nlp):
+    doc = blank_nlp("이 회사는 65명의 고용과 11억 원의 매출 증가를 이뤘고 GD 인증을 받아 코스닥 상장에 성공했으며 수출의 탑을 받았다.")
+    figures = _spans_of(doc, "figure")
+    assert {"65명의 고용", "11억 원의 매출 증가"} <= figures
+    assert {"GD 인증", "코스닥 상장"} <= _spans_of(doc, "contract")
+    assert "수출의 탑" in _spans_of(doc, "prize")
+
+
+def test_a_lone_grand_prize_is_a_prize_but_a_support_target_is_not(blank_nlp):
+    doc = blank_nlp("백억전자가 대상을 받았다. 백억전자는 지원 대상에 올랐다.")
+    lone = [t.i for t in doc if t.text == "대상"]
+    assert outcome_form(doc, lone[0], lone[0] + 1) == "prize"
+    assert outcome_form(doc, lone[1], lone[1] + 1) is None

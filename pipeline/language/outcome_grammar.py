@@ -51,7 +51,7 @@ def _nominal(tag: str) -> bool:
 
 def outcome_form(doc: Doc, start: int, end: int) -> str | None:
     """The outcome shape of tokens ``start:end`` of ``doc`` (Kiwi tokens): ``"figure"``,
-    ``"prize"``, ``"rank"`` or ``"contract"``; None when the span has none of these forms or
+    ``"prize"``, ``"rank"`` or ``"contract"`` (contracts, certifications, listings, firsts); None when the span has none of these forms or
     reads as a plan, target or support amount."""
     tokens = doc[start:end]
     texts = [t.text for t in tokens]
@@ -71,33 +71,41 @@ def outcome_form(doc: Doc, start: int, end: int) -> str | None:
         return None
     if last.endswith(PRIZES) and all(_nominal(tag) for tag in tags):
         return "prize"
-    if _is_prize(texts, tags):
+    previous = doc[start - 1].text if start > 0 else ""
+    if _is_prize(texts, tags, previous):
+        return "prize"
+    if last == "탑" and "수출" in texts:  # 수출의 탑, a trade award
         return "prize"
     if numbers:
-        before = texts[: numbers[0]]
-        has_metric = any(w in METRICS or any(w.endswith(m) for m in ("매출", "수출", "이익", "액", "률", "량")) for w in before)
-        has_direction = any(w.startswith(DIRECTIONS) for w in texts[numbers[0] + 1 :])
         if tags[-1] in ("SN", "NR") or tags[-1].startswith("EF"):
             return None  # a number needs its unit (매출 163 is cut short); a clause's end is past the outcome
         if any(w.startswith(NOT_IN_FIGURE) for w in texts[numbers[0] :]):
             return None
-        if has_metric or (has_direction and before):
-            return "figure"
-        return None
-    if len(tokens) >= 2 and last in CONTRACTS and tags[0].startswith(("NN", "SL", "SH")):
+        before, rest = texts[: numbers[0]], texts[numbers[0] + 1 :]
+        if any(_metric(w) for w in before) or (before and any(w.startswith(DIRECTIONS) for w in rest)):
+            return "figure"  # 매출 163.3%, 종업원 수 23.1% 증가
+        if not before and _metric(last) or (len(rest) >= 2 and _metric(rest[-2]) and last.startswith(DIRECTIONS)):
+            return "figure"  # 65명의 고용, 11억 원의 매출 증가, 5억 원 수출
+    if len(tokens) >= 2 and last in CONTRACTS and tags[0].startswith(("NN", "SL", "SH", "SN")):
         return "contract"  # a named contract (대형마트와 납품계약); investment raised needs its figure
+    if len(tokens) >= 2 and last in ("인증", "상장", "입점") and tags[0].startswith(("NN", "SL", "SH")):
+        return "contract"  # a named certification, listing or store (GD 인증, 코스닥 상장, 대형마트 입점)
     if "첫" in texts[:-1] and last in ("수출", "매출", "계약", "수주", "납품"):
         return "contract"
     return None
 
 
-def _is_prize(texts: list[str], tags: list[str]) -> bool:
-    """…상 as a prize: 혁신상, 장관 + 상, 대한민국 콘텐츠 대상; not 향상, 이상, 지원 대상."""
+def _metric(word: str) -> bool:
+    return word in METRICS or word.endswith(("매출", "수출", "이익", "액", "률", "량"))
+
+
+def _is_prize(texts: list[str], tags: list[str], previous: str) -> bool:
+    """…상 as a prize: 혁신상, 장관 + 상, (콘텐츠) 대상; not 향상, 이상, 지원 대상 (``previous``: the word before the span)."""
     last = texts[-1]
     if not last.endswith("상") or not all(_nominal(tag) for tag in tags):
         return False
-    if last == "대상":  # a grand prize when named, a target group after 지원/선정 …
-        return len(texts) >= 2 and not texts[-2].endswith(TARGET_WORDS)
+    if last == "대상":  # a grand prize, alone or named; a target group after 지원/선정 …
+        return not (texts[-2] if len(texts) >= 2 else previous).endswith(TARGET_WORDS)
     if last.endswith("대상"):  # 콘텐츠대상 as one token; 지원대상 is a target group
         return not last[:-2].endswith(TARGET_WORDS)
     if last == "상":  # Kiwi's separate 상 (장관 + 상, 최우수 + 상)
