@@ -36,7 +36,6 @@ VARIANTS: list[tuple[str, DecodingLevers | None]] = [
     *[(f"list+patterns, t={t}", DecodingLevers(public_body_min_score=t)) for t in (0.05, 0.1, 0.2, 0.3)],
     *[(f"{NO_GRAMMAR}, t={t}", DecodingLevers(outcome_min_score=t)) for t in (0.1, 0.15, 0.2)],
     *[(f"grammar, t={t}", DecodingLevers(outcome_min_score=t)) for t in (0.05, 0.1, 0.15, 0.2, 0.3)],
-    ("grammar+override, t=0.15", DecodingLevers(outcome_min_score=0.15, outcome_overrides=True)),
     *[(f"list+patterns t=0.1, grammar t={t}", DecodingLevers(public_body_min_score=0.1, outcome_min_score=t)) for t in (0.1, 0.15, 0.2)],
 ]
 

@@ -258,14 +258,13 @@ class DecodingLevers:
     AGENCY when its AGENCY score reaches this (above 1: only the relabelling).
     ``outcome_min_score``: a candidate with an outcome's form
     (:mod:`pipeline.language.outcome_grammar`) is kept as OUTCOME when its OUTCOME score
-    reaches this where none wins (and, with ``outcome_overrides``, where another label wins).
+    reaches this where none wins (letting it override another label's win changed nothing on dev).
     None switches a lever off.
     """
 
     public_body_min_score: float | None = None
     public_body_patterns: bool = True
     outcome_min_score: float | None = None
-    outcome_overrides: bool = False
 
 
 def _apply_levers(doc: Doc, rows, label_scores, labels, best, best_score, keep, levers: DecodingLevers) -> None:
@@ -286,8 +285,7 @@ def _apply_levers(doc: Doc, rows, label_scores, labels, best, best_score, keep, 
                 best[k], keep[k] = agency, True
     if levers.outcome_min_score is not None and "OUTCOME" in index:
         outcome = index["OUTCOME"]
-        open_ = ~keep | (levers.outcome_overrides & (best != outcome))
-        for k in numpy.flatnonzero(open_ & (label_scores[:, outcome] >= levers.outcome_min_score)):
+        for k in numpy.flatnonzero(~keep & (label_scores[:, outcome] >= levers.outcome_min_score)):
             if outcome_form(doc, int(rows[k, 0]), int(rows[k, 1])) is not None:
                 best[k], best_score[k], keep[k] = outcome, label_scores[k, outcome], True
 
