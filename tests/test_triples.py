@@ -290,3 +290,47 @@ def test_the_entrants_of_a_competition_win_none_of_its_prizes(blank_nlp):
     ctx = _ctx(blank_nlp, text, marks)
     chosen = select(ctx, [(1, 0, 3), (2, 0, 3)], [0.9, 0.6], threshold=0.25, second_threshold=0.8)
     assert [c for _, (c, _, _) in chosen] == [2]
+
+
+def test_one_participant_group_per_outcome_however_it_is_named(blank_nlp):
+    """c-008 of dev (synthetic restatement): the participants are 수산식품기업 12개사 and 참여 기업들,
+    which no alias rule joins; the figure they reached is one fact, not two."""
+    from pipeline.components.selection import select
+
+    text = (
+        "수산식품기업 12개사가 수산식품기업 도약지원사업에 참여했다. 참여 기업들은 신규고용 25명 창출 성과를 냈다. "
+        "가온수산과 다온식품은 대상을 받았다."
+    )
+    marks = [
+        ("수산식품기업 12개사", "COMPANY", 1),
+        ("수산식품기업 도약지원사업", "PROGRAM", 1),
+        ("참여 기업들", "COMPANY", 1),
+        ("신규고용 25명 창출", "OUTCOME", 1),
+        ("가온수산", "COMPANY", 1),
+        ("다온식품", "COMPANY", 1),
+        ("대상", "OUTCOME", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert ctx.cluster[0] != ctx.cluster[2]
+    chosen = select(ctx, [(0, 1, 3), (2, 1, 3)], [0.85, 0.9], threshold=0.3, second_threshold=0.5)
+    assert [cand for _, cand in chosen] == [(2, 1, 3)]  # the better scored name of the group
+    chosen = select(ctx, [(4, 1, 6), (5, 1, 6)], [0.85, 0.9], threshold=0.3, second_threshold=0.5)
+    assert sorted(c for _, (c, _, _) in chosen) == [4, 5]  # two named firms share a prize
+
+
+def test_a_head_count_with_another_counter_word_is_the_same_group(blank_nlp):
+    """c-029 of dev (synthetic restatement): 127곳 in the lead and 127개사 in the body."""
+    from pipeline.components.selection import same_fact
+
+    text = "성장사다리지원사업에 참여한 127곳의 수출이 9.96% 늘었다. 참여기업 127개사의 수출 9.96% 증가. 참여기업 12개사는 매출 9.96% 늘었다."
+    marks = [
+        ("성장사다리지원사업", "PROGRAM", 1),
+        ("127곳", "COMPANY", 1),
+        ("수출이 9.96% 늘었다", "OUTCOME", 1),
+        ("참여기업 127개사", "COMPANY", 1),
+        ("수출 9.96% 증가", "OUTCOME", 1),
+        ("참여기업 12개사", "COMPANY", 1),
+    ]
+    ctx = _ctx(blank_nlp, text, marks)
+    assert same_fact(ctx, (1, 0, 2), (3, 0, 4))
+    assert not same_fact(ctx, (1, 0, 2), (5, 0, 4))  # 127 and 12 firms: two groups

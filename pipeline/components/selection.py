@@ -15,7 +15,7 @@ import re
 
 from ..core.matching import norm
 from ..core.normalize import parse_outcome_at
-from .fact_scorer import Context
+from .fact_scorer import _GROUP, Context
 
 
 def is_subsequence(short: str, long_: str) -> bool:
@@ -32,7 +32,8 @@ def select(
     (company, program, outcome text); then the firms listed with a chosen firm (its
     :meth:`~pipeline.components.fact_scorer.Context.chain`: 와이드티앤에스, 서보스타와 윈텍은 장관 표창을 수상)
     share its fact when their own candidate scores ``chain_threshold``; a figure restated in the
-    document once (:func:`_one_per_value`). Pure, so that thresholds can be tuned on scored candidates."""
+    document once (:func:`_one_per_value`); one participant group per outcome mention and program
+    (:func:`_one_group_per_outcome`). Pure, so that thresholds can be tuned on scored candidates."""
     per_outcome: dict[int, list[tuple[float, tuple[int, int, int]]]] = {}
     for cand, prob in zip(cands, probs):
         if prob >= threshold and not _claimed_by_another_prize(ctx, cand[0], cand[2]) and not _entrants_of_a_prize(ctx, cand[0], cand[2]):
@@ -56,7 +57,24 @@ def select(
                 if other is not None and other[0] >= chain_threshold and key not in kept:
                     kept[key] = other
     kept = {k: (prob, cand) for k, (prob, cand) in kept.items() if not _claimed_by_another_prize(ctx, cand[0], cand[2])}
-    return _one_per_value(ctx, kept.values())
+    return _one_group_per_outcome(ctx, _one_per_value(ctx, kept.values()))
+
+
+def _one_group_per_outcome(ctx: Context, kept: list[tuple[float, tuple[int, int, int]]]) -> list[tuple[float, tuple[int, int, int]]]:
+    """One participant group per outcome mention and program: an article names its group of
+    firms several ways (수산식품기업 12개사 / 참여 기업들, 기업들 / 과제 수행기업), no alias rule
+    joins such descriptions, and a figure reported for "the participants" is one fact however many
+    ways the group is named, so only the best scored group keeps it. Named firms are untouched
+    (five listed firms do share one prize). ``kept`` comes best first (:func:`_one_per_value`)."""
+    out, seen = [], set()
+    for prob, (c, p, o) in kept:
+        if _GROUP.search(ctx.spans[c].text):
+            key = (o, ctx.cluster[p])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append((prob, (c, p, o)))
+    return out
 
 
 def prize_winners(ctx: Context, c: int, o: int) -> list[int]:
@@ -124,7 +142,8 @@ def _one_per_value(ctx: Context, kept) -> list[tuple[float, tuple[int, int, int]
     return out
 
 
-_COUNT = re.compile(r"\d[\d,]*\s*(?:여)?\s*(?:개사|개 사|곳|개|社)")
+#: a head-count of firms; the counter word varies within one article (127곳 / 127개사, 12개 사 / 12개사)
+_COUNT = re.compile(r"(\d[\d,]*)\s*(?:여)?\s*(?:개\s*사|곳|개|社)")
 
 
 def _same_name(ctx: Context, a: int, b: int) -> bool:
@@ -135,8 +154,8 @@ def _same_name(ctx: Context, a: int, b: int) -> bool:
     if x in y or y in x:
         return True
     cx, cy = _COUNT.search(ctx.spans[a].text), _COUNT.search(ctx.spans[b].text)
-    if cx and cy and norm(cx.group()) == norm(cy.group()):
-        return True  # 61개 창업기업 / 61개 기업
+    if cx and cy and cx.group(1).replace(",", "") == cy.group(1).replace(",", ""):
+        return True  # 61개 창업기업 / 61개 기업, 127곳 / 127개사
     return _bigram_dice(x, y) >= 0.6
 
 
