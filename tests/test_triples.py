@@ -299,7 +299,7 @@ def test_one_participant_group_per_outcome_however_it_is_named(blank_nlp):
 
     text = (
         "수산식품기업 12개사가 수산식품기업 도약지원사업에 참여했다. 참여 기업들은 신규고용 25명 창출 성과를 냈다. "
-        "가온수산과 다온식품은 대상을 받았다."
+        "가온수산과 다온식품은 대상을 받았다. 대한기업, 민국기업도 받았다."
     )
     marks = [
         ("수산식품기업 12개사", "COMPANY", 1),
@@ -309,6 +309,8 @@ def test_one_participant_group_per_outcome_however_it_is_named(blank_nlp):
         ("가온수산", "COMPANY", 1),
         ("다온식품", "COMPANY", 1),
         ("대상", "OUTCOME", 1),
+        ("대한기업", "COMPANY", 1),
+        ("민국기업", "COMPANY", 1),
     ]
     ctx = _ctx(blank_nlp, text, marks)
     assert ctx.cluster[0] != ctx.cluster[2]
@@ -316,6 +318,8 @@ def test_one_participant_group_per_outcome_however_it_is_named(blank_nlp):
     assert [cand for _, cand in chosen] == [(2, 1, 3)]  # the better scored name of the group
     chosen = select(ctx, [(4, 1, 6), (5, 1, 6)], [0.85, 0.9], threshold=0.3, second_threshold=0.5)
     assert sorted(c for _, (c, _, _) in chosen) == [4, 5]  # two named firms share a prize
+    chosen = select(ctx, [(7, 1, 6), (8, 1, 6)], [0.85, 0.9], threshold=0.3, second_threshold=0.5)
+    assert sorted(c for _, (c, _, _) in chosen) == [7, 8]  # … also when their names look like groups
 
 
 def test_a_head_count_with_another_counter_word_is_the_same_group(blank_nlp):

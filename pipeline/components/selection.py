@@ -66,13 +66,13 @@ def _one_group_per_outcome(ctx: Context, kept: list[tuple[float, tuple[int, int,
     joins such descriptions, and a figure reported for "the participants" is one fact however many
     ways the group is named, so only the best scored group keeps it. Named firms are untouched
     (five listed firms do share one prize). ``kept`` comes best first (:func:`_one_per_value`)."""
-    out, seen = [], set()
+    out, first = [], {}
     for prob, (c, p, o) in kept:
         if _GROUP.search(ctx.spans[c].text):
             key = (o, ctx.cluster[p])
-            if key in seen:
-                continue
-            seen.add(key)
+            if key in first and c not in ctx.chain(first[key]):
+                continue  # a second name of the group; two firms listed together (대한기업, 민국기업은) stay
+            first.setdefault(key, c)
         out.append((prob, (c, p, o)))
     return out
 
