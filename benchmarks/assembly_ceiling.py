@@ -102,16 +102,18 @@ def oracle_fp_causes(preds: list[list[dict]], meta: list[list[tuple]], records: 
             else:
                 twin = [pred[j] for j, g in matched.items() if gold[g] in hits]
                 diff = (
-                    "+".join(
-                        part for part in ("company", "program", "outcome") if twin and twin[0][part]["text"] != t[part]["text"]
-                    )
+                    "+".join(part for part in ("company", "program", "outcome") if twin and twin[0][part]["text"] != t[part]["text"])
                     or "same strings"
                 )
                 cause = f"oracle FP second of one gold (differs: {diff})"
             causes[cause] += 1
             examples[cause].append(
                 f"{r['id']} ({t['company']['text']} | {t['program']['text']} | {t['outcome']['text']})"
-                + (f" twin ({twin[0]['company']['text']} | {twin[0]['program']['text']} | {twin[0]['outcome']['text']})" if labelled and hits and twin else "")
+                + (
+                    f" twin ({twin[0]['company']['text']} | {twin[0]['program']['text']} | {twin[0]['outcome']['text']})"
+                    if labelled and hits and twin
+                    else ""
+                )
             )
     return causes, examples
 

@@ -64,7 +64,7 @@ def main() -> None:
         offset += n
     for t in args.min_score:
         for doc, (rows, p) in zip(docs, per_doc):
-            doc.spans[pipe.key] = decode(doc, rows, p, pipe.labels, pipe.key, t)
+            doc.spans[pipe.key] = decode(doc, rows, p, pipe.labels, pipe.key, t, pipe.levers)
         print(line(f"min_score {t}", *scores(docs, records)))
 
 

@@ -115,13 +115,15 @@ def test_component_config_switches_the_levers_on():
     import pipeline
 
     nlp = pipeline.blank()
-    plain = nlp.add_pipe("econ_spancat", name="plain")
+    plain = nlp.add_pipe("econ_spancat", name="plain", config={"public_body_min_score": None, "outcome_min_score": None})
     levered = nlp.add_pipe("econ_spancat", name="levered", config={"public_body_min_score": 0.3, "outcome_min_score": 0.2})
+    default = nlp.add_pipe("econ_spancat", name="default")
     for pipe in (plain, levered):
         for label in LABELS:
             pipe.add_label(label)
     assert plain.levers is None
     assert levered.levers == DecodingLevers(public_body_min_score=0.3, outcome_min_score=0.2)
+    assert default.levers == DecodingLevers(public_body_min_score=0.1, outcome_min_score=0.15)  # as chosen on dev
     doc = nlp.make_doc("매출 100억 원을 기록했다.")
     words = [t.text for t in doc]
     indices = Ragged(numpy.array([[words.index("매출"), words.index("원") + 1]], dtype="i"), numpy.array([1], dtype="i"))

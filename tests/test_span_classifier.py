@@ -190,7 +190,7 @@ def test_fast_predict_gives_the_spacy_paths_scores_and_spans(dev_texts):
     for i, doc in enumerate(out):
         n = int(indices.lengths[i])
         rows = indices.dataXd[offset : offset + n]
-        want = decode(doc, rows, reference[offset : offset + n], proc.labels, "econ", None)
+        want = decode(doc, rows, reference[offset : offset + n], proc.labels, "econ", None, proc.levers)
         got = doc.spans["econ"]
         assert [(s.start, s.end, s.label_) for s in got] == [(s.start, s.end, s.label_) for s in want]
         assert numpy.allclose(got.attrs["scores"], want.attrs["scores"], rtol=0, atol=1e-5)

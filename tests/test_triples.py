@@ -326,7 +326,9 @@ def test_a_head_count_with_another_counter_word_is_the_same_group(blank_nlp):
     """c-029 of dev (synthetic restatement): 127곳 in the lead and 127개사 in the body."""
     from pipeline.components.selection import same_fact
 
-    text = "성장사다리지원사업에 참여한 127곳의 수출이 9.96% 늘었다. 참여기업 127개사의 수출 9.96% 증가. 참여기업 12개사는 매출 9.96% 늘었다."
+    text = (
+        "성장사다리지원사업에 참여한 127곳의 수출이 9.96% 늘었다. 참여기업 127개사의 수출 9.96% 증가. 참여기업 12개사는 매출 9.96% 늘었다."
+    )
     marks = [
         ("성장사다리지원사업", "PROGRAM", 1),
         ("127곳", "COMPANY", 1),

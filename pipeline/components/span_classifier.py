@@ -12,8 +12,8 @@ even where "none" scores more: the dial between recall and precision, chosen on 
 Two rules may then change the decision where the model's own score agrees
 (:class:`DecodingLevers`, config ``public_body_min_score`` and ``outcome_min_score``):
 a team-written list of public bodies (never a COMPANY) and a grammar of outcome forms
-over Kiwi's tags (figures, prizes, ranks, named contracts). Both are off by default; the
-model card says what each gave on dev.
+over Kiwi's tags (figures, prizes, ranks, named contracts). Both are on by default, at the
+thresholds chosen on dev; the model card says what each gave.
 
 The entities land in ``doc.spans["econ"]``, in text order, with their scores in
 ``attrs["scores"]``, exactly as ``econ_ner`` writes them, so the rest of the pipeline
@@ -54,8 +54,9 @@ DEFAULT_CONFIG = {
     "suggester": {"@misc": "pipeline.kiwi_suggester.v1", "max_length": 20},
     "negative_weight": 1.0,
     "min_score": None,
-    "public_body_min_score": None,
-    "outcome_min_score": None,
+    # the decoding levers, on as chosen on dev (models/ko_econ_default/README.md); null switches one off
+    "public_body_min_score": 0.1,
+    "outcome_min_score": 0.15,
     "scorer": {"@scorers": "pipeline.econ_ner_scorer.v1"},
 }
 
