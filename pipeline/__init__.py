@@ -28,7 +28,7 @@ from .runners.loading import DEFAULT_MODEL, MODELS_DIR, default_model_path  # no
 if TYPE_CHECKING:
     from .language import KiwiKorean
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Document", "KiwiKorean", "annotate", "blank", "default_model_path", "extract", "from_spacy", "load", "validate"]
 

@@ -315,7 +315,7 @@ def train_pipeline(
             ],
             # spaCy's package convention: these become the model package's install requirements
             # (packages/ko_econ_default/setup.py), since the pipeline's components are econ-facts's
-            "requirements": ["econ-facts>=0.1,<0.2"],
+            "requirements": [_requirement()],
         }
     )
     card = output / "README.md"
@@ -328,3 +328,12 @@ def train_pipeline(
     report["seconds"] = round(time.time() - started)
     (work / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return report
+
+
+def _requirement() -> str:
+    """``econ-facts>=X.Y,<X.(Y+1)`` for this release X.Y: a model names the components (and their
+    config keys) of the econ-facts it was trained with."""
+    from .. import __version__
+
+    major, minor = (int(part) for part in __version__.split(".")[:2])
+    return f"econ-facts>={major}.{minor},<{major}.{minor + 1}"
