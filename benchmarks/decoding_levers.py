@@ -45,14 +45,7 @@ def network_scores(nlp, records: list[dict]):
     """The pipeline's Docs and, per Doc, the econ candidates (rows) and their label scores."""
     docs = list(nlp.pipe((r["text"] for r in records), batch_size=16))
     pipe = next(p for _, p in nlp.pipeline if isinstance(p, EconSpanClassifier))
-    indices, probs = pipe.predict(docs)
-    probs = pipe.model.ops.to_numpy(probs)
-    per_doc, offset = [], 0
-    for i in range(len(docs)):
-        n = int(indices.lengths[i])
-        per_doc.append((pipe.model.ops.to_numpy(indices[i].dataXd), probs[offset : offset + n]))
-        offset += n
-    return docs, pipe, per_doc
+    return docs, pipe, pipe.per_doc(pipe.predict(docs))
 
 
 def run_variant(nlp, docs, pipe, per_doc, records, levers: DecodingLevers | None, triples: bool) -> str:

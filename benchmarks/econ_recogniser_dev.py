@@ -55,13 +55,7 @@ def main() -> None:
     pipe = next((p for _, p in nlp.pipeline if isinstance(p, EconSpanClassifier)), None)
     if pipe is None or not args.min_score:
         return
-    indices, probs = pipe.predict(docs)
-    probs = pipe.model.ops.to_numpy(probs)
-    per_doc, offset = [], 0
-    for i in range(len(docs)):
-        n = int(indices.lengths[i])
-        per_doc.append((pipe.model.ops.to_numpy(indices[i].dataXd), probs[offset : offset + n]))
-        offset += n
+    per_doc = pipe.per_doc(pipe.predict(docs))
     for t in args.min_score:
         for doc, (rows, p) in zip(docs, per_doc):
             doc.spans[pipe.key] = decode(doc, rows, p, pipe.labels, pipe.key, t, pipe.levers)

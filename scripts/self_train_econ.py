@@ -106,14 +106,8 @@ def label(teacher, texts: Iterable[str], threshold: float, low: float, batch_siz
         if not batch:
             break
         docs = [teacher.make_doc(t) for t in batch]
-        indices, scores = pipe.predict(docs)
-        scores = pipe.model.ops.to_numpy(scores)
-        offset = 0
-        for i, doc in enumerate(docs):
-            n = int(indices.lengths[i])
-            rows = pipe.model.ops.to_numpy(indices[i].dataXd) if n else numpy.zeros((0, 2), dtype="i")
-            yield judge(rows, scores[offset : offset + n], labels, doc, threshold, low)
-            offset += n
+        for doc, (rows, scores) in zip(docs, pipe.per_doc(pipe.predict(docs))):
+            yield judge(rows, scores, labels, doc, threshold, low)
         batch = []
 
 

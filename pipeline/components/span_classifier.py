@@ -128,17 +128,25 @@ class EconSpanClassifier(SpanCategorizer):
         gathered = Ragged(tokens.dataXd[ops.asarray1i(rows)], indices.dataXd[:, 1] - indices.dataXd[:, 0])
         return indices, scorer.predict(reducer.predict(gathered))
 
-    def set_annotations(self, docs: Iterable[Doc], indices_scores) -> None:
+    def per_doc(self, indices_scores) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+        """``predict``'s batch result cut per Doc: (candidates as (start, end) rows, their score rows).
+
+        What :func:`decode` takes, so that a dial or a lever can decode the same scores again
+        without running the network (the benchmarks, self-training's teacher).
+        """
         indices, scores = indices_scores
         scores = self.model.ops.to_numpy(scores)
-        offset = 0
-        for i, doc in enumerate(docs):
+        out, offset = [], 0
+        for i in range(len(indices.lengths)):
             n = int(indices.lengths[i])
-            rows = self.model.ops.to_numpy(indices[i].dataXd)
-            doc.spans[self.key] = decode(
-                doc, rows, scores[offset : offset + n], self.labels, self.key, self.cfg.get("min_score"), self.levers
-            )
+            rows = self.model.ops.to_numpy(indices[i].dataXd) if n else numpy.zeros((0, 2), dtype="i")
+            out.append((rows, scores[offset : offset + n]))
             offset += n
+        return out
+
+    def set_annotations(self, docs: Iterable[Doc], indices_scores) -> None:
+        for doc, (rows, scores) in zip(docs, self.per_doc(indices_scores)):
+            doc.spans[self.key] = decode(doc, rows, scores, self.labels, self.key, self.cfg.get("min_score"), self.levers)
 
 
 def _standard_layout(model: Model) -> bool:
