@@ -333,7 +333,7 @@ def train_pipeline(
 def _requirement() -> str:
     """``econ-facts>=X.Y,<X.(Y+1)`` for this release X.Y: a model names the components (and their
     config keys) of the econ-facts it was trained with."""
-    from .. import __version__
+    from importlib.metadata import version
 
-    major, minor = (int(part) for part in __version__.split(".")[:2])
+    major, minor = (int(part) for part in version("econ-facts").split(".")[:2])
     return f"econ-facts>={major}.{minor},<{major}.{minor + 1}"
