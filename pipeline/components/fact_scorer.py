@@ -26,7 +26,8 @@ from spacy.tokens import Doc, Span
 
 from ..core.normalize import parse_outcome
 
-_GROUP = re.compile(r"기업|개사|곳|업체|참여|입주|지원|졸업|팀|농가|소상공인|사업자|스타트업|회원사")
+#: words that make a COMPANY span a group of firms (참여기업, 12개사, 입주 업체들)
+GROUP_NOUN = re.compile(r"기업|개사|곳|업체|참여|입주|지원|졸업|팀|농가|소상공인|사업자|스타트업|회원사")
 _ANAPHOR = re.compile(r"이 회사|동사|이 업체|같은 회사|해당 기업|이 기업|회사는|회사가|회사측|업체는|업체가|이들 기업|이들은")
 _SUBJECT = re.compile(r"^\s*['’”\")]*\s*(?:등|등은|등이)?\s*(?:은|는|이|가|도|에서는)(?:\s|$)")
 _GENITIVE = re.compile(r"^\s*['’”\")]*\s*의")
@@ -161,7 +162,7 @@ def features(ctx: Context, cand: tuple[int, int, int]) -> dict[str, float]:
     f[f"p_mentions={_bucket(len(pm), (1, 2, 4))}"] = 1
     f["c_topic"] = float(len(cm) == max(len(v) for v in companies.values()))
     f["p_topic"] = float(len(pm) == max(len(v) for v in programs.values()))
-    f["c_group"] = float(bool(_GROUP.search(spans[c].text)))
+    f["c_group"] = float(bool(GROUP_NOUN.search(spans[c].text)))
     sent = spans[o].sent if ctx.doc.has_annotation("SENT_START") else ctx.doc[:]
     f["anaphor"] = float(bool(_ANAPHOR.search(ctx.doc.text[sent.start_char : spans[o].start_char])))
     p_sent = spans[p].sent if ctx.doc.has_annotation("SENT_START") else ctx.doc[:]

@@ -15,7 +15,7 @@ import re
 
 from ..core.matching import norm
 from ..core.normalize import parse_outcome_at
-from .fact_scorer import _GROUP, Context
+from .fact_scorer import GROUP_NOUN, Context
 
 
 def is_subsequence(short: str, long_: str) -> bool:
@@ -68,7 +68,7 @@ def _one_group_per_outcome(ctx: Context, kept: list[tuple[float, tuple[int, int,
     (five listed firms do share one prize). ``kept`` comes best first (:func:`_one_per_value`)."""
     out, first = [], {}
     for prob, (c, p, o) in kept:
-        if _GROUP.search(ctx.spans[c].text):
+        if GROUP_NOUN.search(ctx.spans[c].text):
             key = (o, ctx.cluster[p])
             if key in first and c not in ctx.chain(first[key]):
                 continue  # a second name of the group; two firms listed together (대한기업, 민국기업은) stay
