@@ -130,18 +130,3 @@ def test_beta_calibration_bends_where_one_slope_cannot():
     assert abs(a - b) > 0.2  # not a Platt map
     fitted = s.calibrated(np.array([0.5, 0.95]))
     assert fitted[0] > 0.5 and fitted[1] < 0.95
-
-
-def test_program_choice_features_rank_the_firms_programs(doc):
-    """A firm tied to two programs: the one it takes part in by the relation scores ranks first,
-    and the program standing in the outcome's own sentence is the nearest there."""
-    doc._.relation_scores = {(2, 1, "PARTICIPATES_IN"): 0.9, (2, 5, "PARTICIPATES_IN"): 0.2, (6, 5, "RESULT_OF"): 0.8}
-    ctx = TripleAssembler().context(doc)
-    voucher, ces = features(ctx, (2, 1, 3)), features(ctx, (2, 5, 3))
-    assert voucher["p_part_rank=0"] == 1 and ces["p_part_rank=1"] == 1
-    assert voucher["p_part_margin"] == pytest.approx(0.7) and ces["p_part_margin"] == pytest.approx(-0.7)
-    assert "p_nearest_in_sentence" not in voucher  # no program in the sentence of 수출은 21.9% 늘었다
-    prize_ces, prize_voucher = features(ctx, (4, 5, 6)), features(ctx, (4, 1, 6))
-    assert prize_ces["p_nearest_in_sentence"] == 1 and prize_voucher["p_nearest_in_sentence"] == 0
-    assert prize_ces["p_res_rank=0"] == 1 and prize_voucher["p_res_rank=1"] == 1
-    assert prize_ces["p_mention_share"] == 0.5

@@ -177,31 +177,7 @@ def features(ctx: Context, cand: tuple[int, int, int]) -> dict[str, float]:
     f["o_lead"] = float(so == 0)
     _list_features(ctx, c, p, o, f)
     f["all_one_sentence"] = float(cd == 0 and pd == 0)
-    _program_choice_features(ctx, c, p, o, f)
     return f
-
-
-def _program_choice_features(ctx: Context, c: int, p: int, o: int, f: dict[str, float]) -> None:
-    """Which of a firm's several programs its outcome came from (a fair and a support program, a
-    program and its parent): the raw relation scores say how sure the extractor is of this pair, not
-    whether another program of the document fits the firm better, so the program's rank among the
-    document's programs by PARTICIPATES_IN with this firm and by RESULT_OF with this outcome, whether
-    it is the nearest program of the outcome's sentence, and its share of the document's mentions."""
-    spans, cluster, scores = ctx.spans, ctx.cluster, ctx.scores
-    programs = ctx.clusters("PROGRAM")
-    cm = ctx.clusters("COMPANY")[cluster[c]]
-    part = {k: max((scores.get((a, b, "PARTICIPATES_IN"), 0.0) for a in cm for b in ms), default=0.0) for k, ms in programs.items()}
-    res = {k: max(scores.get((o, b, "RESULT_OF"), 0.0) for b in ms) for k, ms in programs.items()}
-    mine = cluster[p]
-    f[f"p_part_rank={_bucket(sum(v > part[mine] for v in part.values()), (0, 1))}"] = 1
-    f[f"p_res_rank={_bucket(sum(v > res[mine] for v in res.values()), (0, 1))}"] = 1
-    f["p_part_margin"] = part[mine] - max((v for k, v in part.items() if k != mine), default=0.0)
-    same = [m for m in ctx.by_label.get("PROGRAM", []) if ctx.sent_of[m] == ctx.sent_of[o]]
-    if same:
-        near = min(same, key=lambda m: abs(spans[m].start_char - spans[o].start_char))
-        f["p_nearest_in_sentence"] = float(cluster[near] == mine)
-    total = sum(len(ms) for ms in programs.values())
-    f["p_mention_share"] = len(programs[mine]) / total
 
 
 def _list_features(ctx: Context, c: int, p: int, o: int, f: dict[str, float]) -> None:
